@@ -1,0 +1,1 @@
+"""Crossfade: move, sync, back up and analyse music libraries."""

@@ -1,0 +1,120 @@
+"""The one small interface every provider implements.
+
+A provider module (``spotify.py``, ``deezer.py``, ``tidal.py``, ``youtube.py``)
+holds one class that satisfies :class:`Provider`; it builds requests and maps
+payloads to the canonical track frame (``engine.frame``), and does all HTTP
+through the :class:`engine.http.types.ProviderHttp` it is given. The engine
+reads :class:`Capabilities` instead of hard-coding provider numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Protocol, runtime_checkable
+
+import polars as pl
+
+Paging = Literal["offset", "index", "cursor", "page_token"]
+IsrcLookup = Literal["none", "single", "batch", "search"]
+QuotaModel = Literal["rolling_rate", "daily_units"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider's API allows; every number comes from its documents."""
+
+    max_playlist_size: int | None
+    add_batch_max: int
+    remove_batch_max: int
+    page_size_max: int
+    paging: Paging
+    isrc_lookup: IsrcLookup
+    isrc_batch_max: int
+    search_limit_max: int
+    quota: QuotaModel
+    daily_quota_units: int | None = None
+    method_costs: dict[str, int] = field(default_factory=dict)
+    supports_reorder: bool = False
+    supports_remove: bool = True
+    supports_saved_albums: bool = False
+    idempotency_keys: bool = False
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    display_name: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaylistInfo:
+    id: str
+    name: str
+    owner_id: str | None = None
+    track_count: int | None = None
+    description: str | None = None
+    owned: bool = True
+    version: str | None = None  # snapshot_id / etag where the API has one
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class AlbumInfo:
+    id: str
+    title: str
+    artists: tuple[str, ...] = ()
+    upc: str | None = None
+    release_date: str | None = None
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A streaming provider's catalogue and the current user's library."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def current_user(self) -> UserInfo: ...
+
+    def playlists(self) -> list[PlaylistInfo]:
+        """Playlists the user owns or follows, all pages."""
+        ...
+
+    def playlist_items(self, playlist_id: str) -> pl.DataFrame:
+        """A playlist's tracks in order, all pages, as a canonical frame."""
+        ...
+
+    def liked_tracks(self) -> pl.DataFrame:
+        """The user's liked / saved tracks, as a canonical frame."""
+        ...
+
+    def saved_albums(self) -> list[AlbumInfo]:
+        """Saved albums where the API has them; [] otherwise."""
+        ...
+
+    def lookup_isrcs(self, isrcs: Sequence[str]) -> pl.DataFrame:
+        """Catalogue tracks for these ISRCs (several rows per ISRC allowed),
+        batched to the API's maximum; canonical frame with ``isrc`` set."""
+        ...
+
+    def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
+        """Free-text track search, as a canonical frame ranked as the API ranks."""
+        ...
+
+    def create_playlist(
+        self, name: str, description: str = "", public: bool = False
+    ) -> PlaylistInfo: ...
+
+    def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        """Append tracks in order, batched to ``capabilities.add_batch_max``."""
+        ...
+
+    def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None: ...
+
+    def reorder(
+        self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
+    ) -> None:
+        """Move items; raise UsageError where ``supports_reorder`` is False."""
+        ...

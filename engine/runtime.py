@@ -1,0 +1,50 @@
+"""Wiring: one place that turns Settings into live resources.
+
+Like dagster's ``get_local_resources``/``get_prod_resources``: the embedded
+default (SQLite, in-process jobs, local caches) and the scaled set-up (Postgres,
+Redis, RQ) are chosen here from the settings alone, and every surface (CLI,
+app, worker, API) builds its resources through :class:`Runtime`.
+Nothing connects until a property is first read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from engine.settings import Settings
+from engine.store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _migrated: bool = field(default=False, init=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store, migrated to the newest schema on first use."""
+        engine = make_engine(self.settings)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def redis(self) -> Redis | None:
+        """A Redis client when REDIS_URL is set, else None (embedded default)."""
+        if not self.settings.redis_url:
+            return None
+        from redis import Redis
+
+        return Redis.from_url(self.settings.redis_url)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+        if "redis" in self.__dict__ and self.redis is not None:
+            self.redis.close()
