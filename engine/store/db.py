@@ -68,7 +68,7 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema (tables and the views in sql/) up to ``revision``."""
     cfg = alembic_config(engine)
     with engine.begin() as connection:
