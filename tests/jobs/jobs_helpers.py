@@ -1,0 +1,69 @@
+"""Helpers shared by the job tests: users, runtimes and small test job kinds.
+
+Test job functions live here as importable module-level functions (as RQ wants)
+and are registered with ``engine.jobs.register_kind`` like any built-in.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from engine.errors import DataError, ProviderUnavailableError, QuotaExceededError
+from engine.jobs import JobContext, register_kind
+from engine.runtime import Runtime
+from engine.settings import Settings
+from engine.store.models import User
+
+
+def make_runtime(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Runtime:
+    settings = Settings(  # type: ignore[call-arg]
+        env="test", data_dir=tmp_path / "data", DATABASE_URL=db_url, REDIS_URL=redis_url
+    )
+    return Runtime(settings)
+
+
+def ensure_user(runtime: Runtime, external_id: str = "local") -> int:
+    with runtime.engine.begin() as conn:
+        found = conn.execute(select(User.id).where(User.external_id == external_id)).scalar()
+        if found is not None:
+            return int(found)
+        conn.execute(insert(User).values(external_id=external_id, display_name=external_id))
+        return int(
+            conn.execute(select(User.id).where(User.external_id == external_id)).scalar_one()
+        )
+
+
+def count_job(ctx: JobContext) -> dict[str, Any]:
+    """Counts to params['n'] in batches, checkpointing after each."""
+    n = int(ctx.params.get("n", 10))
+    batch = int(ctx.params.get("batch", 3))
+    done = int(ctx.checkpoint.get("done", 0))
+    ctx.progress.phase("counting", total=n, done=done)
+    while done < n:
+        step = min(batch, n - done)
+        time.sleep(float(ctx.params.get("sleep", 0)))
+        done += step
+        ctx.progress.advance(step)
+        ctx.save_checkpoint(done=done)
+    return {"counted": done, "attempt": ctx.attempt}
+
+
+def failing_job(ctx: JobContext) -> dict[str, Any]:
+    """Fails the way params['error'] says."""
+    error = ctx.params.get("error")
+    if error == "quota":
+        raise QuotaExceededError("daily quota spent", provider="youtube")
+    if error == "unavailable":
+        raise ProviderUnavailableError("503 after retries", provider="deezer")
+    if error == "data":
+        raise DataError("row 3: no title")
+    raise RuntimeError("boom")
+
+
+def register_test_kinds() -> None:
+    register_kind("test_count", "jobs_helpers:count_job", feature="feature.test")
+    register_kind("test_fail", "jobs_helpers:failing_job", feature="feature.test")
