@@ -1,0 +1,53 @@
+"""Exports: files written from a playlist (by a job or on request), per user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError, UsageError
+from engine.store.models import Export
+
+
+def record_export(
+    session: Session,
+    user_id: int,
+    *,
+    format: str,
+    path: str,
+    playlist_id: int | None = None,
+    job_id: str | None = None,
+    size_bytes: int | None = None,
+) -> Export:
+    """Remember a written export file so its owner can list and download it."""
+    if not format or not path:
+        raise UsageError("an export needs a format and a path")
+    export = Export(
+        user_id=user_id,
+        format=format,
+        path=path,
+        playlist_id=playlist_id,
+        job_id=job_id,
+        size_bytes=size_bytes,
+    )
+    session.add(export)
+    session.flush()
+    return export
+
+
+def get_export(session: Session, user_id: int, export_id: int) -> Export:
+    """One of the user's exports (another user's is "not found")."""
+    export = session.get(Export, export_id)
+    if export is None or export.user_id != user_id:
+        raise NotFoundError(f"export {export_id} does not exist")
+    return export
+
+
+def list_exports(
+    session: Session, user_id: int, *, offset: int = 0, limit: int | None = None
+) -> Sequence[Export]:
+    """The user's exports, newest first."""
+    query = select(Export).where(Export.user_id == user_id).order_by(Export.id.desc())
+    return session.scalars(query.offset(offset).limit(limit)).all()
