@@ -133,7 +133,7 @@ def diff_playlists(old: pl.DataFrame, new: pl.DataFrame, *, by: str = "auto") ->
 
 
 def _same_provider(old: pl.DataFrame, new: pl.DataFrame) -> bool:
-    providers = set()
+    providers: set[str] = set()
     for frame in (old, new):
         if "provider" in frame.columns:
             providers.update(p for p in frame["provider"].unique().to_list() if p)
