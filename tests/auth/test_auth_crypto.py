@@ -73,7 +73,7 @@ def test_ciphertext_swapped_between_rows_fails() -> None:
 
 def test_wrong_key_and_missing_key_name_the_key_id() -> None:
     blob = ring("k1").encrypt("tok", ROW_1)
-    with pytest.raises(TokenDecryptError, match="'k1'.*wrong key"):
+    with pytest.raises(TokenDecryptError, match=r"'k1'.*wrong key"):
         ring("k1").decrypt(blob, ROW_1)  # same id, different key material
     with pytest.raises(TokenDecryptError, match="'k1' is not in the key ring"):
         ring("k9").decrypt(blob, ROW_1)
