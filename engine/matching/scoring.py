@@ -1,0 +1,195 @@
+"""Named part scores of record pairs, computed in bulk with rapidfuzz on all cores.
+
+``score_parts(left, right, config)`` takes two *compact* frames (see ``compact``)
+aligned row by row and returns one row per pair with ``part_*`` columns (0..1, null
+when a side does not know the field), the weighted ``score`` and the ladder flags
+``isrc_equal`` and ``key_equal``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
+
+from engine.matching.config import MatchConfig
+
+PART_COLUMNS = [
+    "part_title",
+    "part_artists",
+    "part_album",
+    "part_duration",
+    "part_version",
+    "part_explicit",
+]
+"""The named parts every scored pair carries, in display order."""
+
+COMPACT_COLUMNS = [
+    "id",
+    "isrc",
+    "n_title",
+    "n_title_base",
+    "n_artist",
+    "artists_text",
+    "n_album",
+    "tags_text",
+    "soft_text",
+    "n_explicit",
+    "n_duration",
+    "overloaded",
+]
+
+
+def compact(normalized: pl.DataFrame) -> pl.DataFrame:
+    """The flat columns the scorer reads, from a ``normalize_frame`` result.
+
+    ``overloaded`` marks a record whose title seems to carry other fields (its
+    artist, album or duration column is empty), as YouTube titles and dirty
+    exports do; such titles are compared by their leading words too.
+    """
+    return normalized.select(
+        pl.col("id"),
+        pl.col("isrc").str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "").alias("isrc"),
+        "n_title",
+        "n_title_base",
+        "n_artist",
+        pl.col("n_artists").list.join(" ").alias("artists_text"),
+        "n_album",
+        pl.col("n_tags").list.join(" ").alias("tags_text"),
+        pl.col("n_soft").list.join(" ").alias("soft_text"),
+        "n_explicit",
+        "n_duration",
+        (
+            (pl.col("artists").list.len() == 0)
+            | pl.col("album").fill_null("").str.strip_chars().eq("")
+            | pl.col("duration_ms").is_null()
+        ).alias("overloaded"),
+    )
+
+
+def _ratio(a: list[str], b: list[str], scorer: Any) -> np.ndarray:
+    if not a:
+        return np.zeros(0)
+    out: np.ndarray = cpdist(a, b, scorer=scorer, workers=-1, dtype=np.float32)
+    return out.astype(np.float64) / 100.0
+
+
+def _prefix_ratio(long: str, short: str) -> float:
+    """Similarity of ``short`` to the best-aligned run of leading words of ``long``."""
+    long_words, short_words = long.split(), short.split()
+    if not short_words or len(long_words) <= len(short_words):
+        return 0.0
+    best = 0.0
+    n = len(short_words)
+    for k in range(max(1, n - 1), min(len(long_words), n + 2) + 1):
+        best = max(best, fuzz.ratio(" ".join(long_words[:k]), short) / 100.0)
+    return best
+
+
+def _contains(text: str, needle: str) -> bool:
+    return bool(needle) and f" {needle} " in f" {text} "
+
+
+def _dirty_parts(
+    left: pl.DataFrame,
+    right: pl.DataFrame,
+    title: np.ndarray,
+    artists: np.ndarray,
+    album: np.ndarray,
+    config: MatchConfig,
+) -> None:
+    """Pairs where a title carries other fields: find them inside the title instead."""
+    rows = np.flatnonzero((left["overloaded"] | right["overloaded"]).to_numpy())
+    if rows.size == 0:
+        return
+    lt, rt = left["n_title"].to_list(), right["n_title"].to_list()
+    la, ra = left["artists_text"].to_list(), right["artists_text"].to_list()
+    lal, ral = left["n_album"].to_list(), right["n_album"].to_list()
+    lart, rart = left["n_artist"].to_list(), right["n_artist"].to_list()
+    for i in rows:
+        a_title, b_title = lt[i], rt[i]
+        prefix = max(_prefix_ratio(a_title, b_title), _prefix_ratio(b_title, a_title))
+        title[i] = max(title[i], prefix * config.dirty_title_factor)
+        if np.isnan(artists[i]) or artists[i] < 0.9:
+            if _contains(a_title, rart[i]) or _contains(b_title, lart[i]):
+                artists[i] = 1.0
+            elif not la[i] or not ra[i]:
+                artists[i] = np.nan
+        if np.isnan(album[i]) and (_contains(a_title, ral[i]) or _contains(b_title, lal[i])):
+            album[i] = 1.0
+
+
+def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) -> pl.DataFrame:
+    """Part scores and the weighted score of ``left[i]`` against ``right[i]``."""
+    lt, rt = left["n_title"].to_list(), right["n_title"].to_list()
+    title = np.maximum(
+        _ratio(lt, rt, fuzz.ratio),
+        config.base_title_factor
+        * _ratio(left["n_title_base"].to_list(), right["n_title_base"].to_list(), fuzz.ratio),
+    )
+    la, ra = left["artists_text"].fill_null(""), right["artists_text"].fill_null("")
+    artists = np.maximum(
+        _ratio(la.to_list(), ra.to_list(), fuzz.token_set_ratio),
+        _ratio(left["n_artist"].to_list(), right["n_artist"].to_list(), fuzz.ratio),
+    )
+    artists[((la == "") | (ra == "")).to_numpy()] = np.nan
+    lal, ral = left["n_album"].fill_null(""), right["n_album"].fill_null("")
+    album = _ratio(lal.to_list(), ral.to_list(), fuzz.token_set_ratio)
+    album[((lal == "") | (ral == "")).to_numpy()] = np.nan
+    _dirty_parts(left, right, title, artists, album, config)
+
+    gap = (left["n_duration"] - right["n_duration"]).abs().cast(pl.Float64).to_numpy()
+    span = config.duration_zero_ms - config.duration_full_ms
+    duration = np.clip(1.0 - (gap - config.duration_full_ms) / span, 0.0, 1.0)
+
+    strong_equal = (left["tags_text"] == right["tags_text"]).to_numpy()
+    soft_equal = (left["soft_text"] == right["soft_text"]).to_numpy()
+    version = np.where(strong_equal, np.where(soft_equal, 1.0, 0.5), 0.0)
+    explicit = (left["n_explicit"] == right["n_explicit"]).cast(pl.Float64).to_numpy()
+
+    weights = np.array(
+        [config.weight_title, config.weight_artists, config.weight_album, config.weight_duration]
+    )
+    parts = np.vstack([title, artists, album, duration])
+    known = ~np.isnan(parts)
+    weight_known = (weights[:, None] * known).sum(axis=0)
+    weighted = (weights[:, None] * np.nan_to_num(parts)).sum(axis=0) / np.maximum(
+        weight_known, 1e-9
+    )
+    penalty = np.where(
+        strong_equal, np.where(soft_equal, 0.0, config.soft_version_penalty), config.version_penalty
+    ) + np.where(explicit == 0.0, config.explicit_penalty, 0.0)
+    score = np.clip(weighted - penalty, 0.0, 1.0)
+    # Without a second field to agree on, a title alone can at most ask for review.
+    evidence = known[1:].any(axis=0)
+    score = np.where(evidence, score, np.minimum(score, config.auto_threshold - 0.01))
+    score = np.where(
+        title < config.title_gate, np.minimum(score, config.review_threshold - 0.01), score
+    )
+    score = np.clip(score, 0.0, 1.0)
+
+    isrc_l, isrc_r = left["isrc"], right["isrc"]
+    return pl.DataFrame(
+        {
+            "score": np.round(score, 4),
+            "part_title": np.round(title, 4),
+            "part_artists": np.round(artists, 4),
+            "part_album": np.round(album, 4),
+            "part_duration": np.round(duration, 4),
+            "part_version": version,
+            "part_explicit": explicit,
+        },
+        nan_to_null=True,
+    ).with_columns(
+        isrc_equal=((isrc_l == isrc_r) & (isrc_l != "")).fill_null(False),
+        key_equal=(
+            (left["n_title"] == right["n_title"])
+            & (left["n_artist"] == right["n_artist"])
+            & (left["n_title"] != "")
+            & pl.Series(strong_equal)
+            & pl.Series(gap <= config.exact_duration_ms)
+        ).fill_null(False),
+    )
