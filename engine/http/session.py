@@ -1,16 +1,59 @@
 """One provider's HTTP session for one user: the :class:`ProviderHttp` the
-provider modules receive from :class:`engine.http.factory.HttpFactory`."""
+provider modules receive from :class:`engine.http.factory.HttpFactory`.
+
+Every attempt goes: circuit breaker check -> rate limiter -> send -> breaker
+outcome -> 401 refresh -> provider ``check_response`` hook -> status mapping;
+transient failures loop back through ``retry.py``. ``get_json`` adds the
+per-user GET cache with ETag revalidation around it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from engine.errors import ProviderError, UsageError
+from engine.errors import (
+    CircuitOpenError,
+    CrossfadeError,
+    ProviderError,
+    RateLimitedError,
+    UsageError,
+)
 from engine.http import status
+from engine.http.breaker import ProviderBreaker
+from engine.http.cache import ResponseCache, cache_key
+from engine.http.counters import CounterStore
+from engine.http.ratelimit import RateLimiter
+from engine.http.retry import NOT_SENT_ERRORS, RetryPolicy, may_retry, parse_retry_after
 from engine.http.types import ProviderHttpConfig, Retryable, TokenSource
+
+
+@dataclass
+class StackParts:
+    """What every session of one factory shares."""
+
+    client: httpx.Client
+    limiter: RateLimiter
+    breaker: Callable[[str], ProviderBreaker]
+    cache: ResponseCache | None
+    counters: CounterStore
+    policy: RetryPolicy
+    sleep: Callable[[float], None]
+    wall_clock: Callable[[], float]
+    rng: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class _Transient:
+    """A failed attempt that another attempt might fix."""
+
+    label: str
+    retry_after: float | None
+    not_processed: bool
+    error: Callable[[str], CrossfadeError]
 
 
 class HttpSession:
@@ -20,14 +63,14 @@ class HttpSession:
         self,
         config: ProviderHttpConfig,
         *,
-        client: httpx.Client,
+        parts: StackParts,
         user_key: str,
         token: TokenSource | None,
     ) -> None:
         self.provider = config.provider
         self.config = config
         self.user_key = user_key
-        self._client = client
+        self._parts = parts
         self._token = token
         self._base = httpx.URL(config.base_url.rstrip("/") + "/")
 
@@ -41,9 +84,30 @@ class HttpSession:
         cache: bool = True,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """GET ``path`` and decode its JSON body."""
-        response = self.send("GET", path, params=params, headers=headers)
-        return decode_json(self.provider, response)
+        """GET ``path`` and decode its JSON body; served from the user's cache
+        while fresh, revalidated with If-None-Match when it has an ETag."""
+        url = self.url_for(path, params)
+        store = self._parts.cache if cache else None
+        if store is None:
+            return decode_json(self.provider, self._run("GET", url, headers=headers))
+        key = cache_key(self.provider, "GET", url, self.user_key)
+        entry = store.get(key)
+        now = self._parts.wall_clock()
+        if entry is not None and entry.is_fresh(now):
+            self._count("cache_hits")
+            return entry.json()
+        self._count("cache_misses")
+        request_headers = dict(headers or {})
+        if entry is not None and entry.etag:
+            request_headers["If-None-Match"] = entry.etag
+        response = self._run("GET", url, headers=request_headers)
+        if response.status_code == 304 and entry is not None:
+            self._count("revalidations")
+            return store.refresh(key, entry, self._parts.wall_clock()).json()
+        data = decode_json(self.provider, response)
+        if response.status_code == 200:
+            store.store(key, response, self._parts.wall_clock())
+        return data
 
     def send(
         self,
@@ -55,19 +119,10 @@ class HttpSession:
         data: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one logical request; return the final successful response."""
+        """Send one logical request (never cached); return the final successful
+        response or raise the ``engine.errors`` error that ended it."""
         url = self.url_for(path, params)
-        refreshed = False
-        while True:
-            request = self._build(method, url, json=json, data=data, headers=headers)
-            response = self._client.send(request)
-            response.read()
-            if response.status_code == 401 and self._token is not None and not refreshed:
-                self._token.refresh()
-                refreshed = True
-                continue
-            self._check(response)
-            return response
+        return self._run(method, url, json=json, data=data, headers=headers)
 
     # -- building requests ----------------------------------------------------------
 
@@ -76,23 +131,19 @@ class HttpSession:
         link on the same origin) with ``params`` merged over its query."""
         if path.startswith(("http://", "https://")):
             url = httpx.URL(path)
-            if (url.scheme, url.host, url.port) != (
-                self._base.scheme,
-                self._base.host,
-                self._base.port,
-            ):
+            base = self._base
+            if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
                 raise UsageError(
                     f"{self.provider}: refusing to send credentials to {status.redact_url(url)} "
-                    f"(not on {self._base.host})"
+                    f"(not on {base.host})"
                 )
         else:
             url = self._base.join(path.lstrip("/"))
         merged: dict[str, Any] = dict(url.params.multi_items())
         for key, value in (params or {}).items():
-            if value is None:
-                continue
-            merged[key] = _param_value(value)
-        merged.pop("access_token", None)  # added per attempt, never stored with the URL
+            if value is not None:
+                merged[key] = _param_value(value)
+        merged.pop("access_token", None)  # added per attempt, never kept with the URL
         return url.copy_with(params=merged) if merged else url.copy_with(query=None)
 
     def _build(
@@ -110,21 +161,161 @@ class HttpSession:
             merged_headers["Authorization"] = f"Bearer {self._token.access_token()}"
         elif self._token is not None and self.config.auth_style == "query_access_token":
             url = url.copy_add_param("access_token", self._token.access_token())
-        return self._client.build_request(
+        return self._parts.client.build_request(
             method.upper(), url, json=json, data=data, headers=merged_headers
         )
 
-    def _check(self, response: httpx.Response) -> None:
-        """Run the provider hook, then map failing statuses to errors."""
-        if self.config.check_response is not None:
-            try:
+    # -- running requests -----------------------------------------------------------
+
+    def _run(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            return self._attempts(method, url, json=json, data=data, headers=headers)
+        except CrossfadeError as exc:
+            self._count(f"errors.{exc.kind}")
+            raise
+
+    def _attempts(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        json: Any,
+        data: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        policy = self._parts.policy
+        retries = 0
+        refreshed = False
+        while True:
+            request = self._build(method, url, json=json, data=data, headers=headers)
+            outcome = self._attempt(request)
+            if isinstance(outcome, httpx.Response):
+                if outcome.status_code == 401 and self._token is not None and not refreshed:
+                    self._token.refresh()
+                    self._count("token_refreshes")
+                    refreshed = True
+                    continue
+                outcome = self._judge(outcome)
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+            self._count(f"attempt_errors.{outcome.label}")
+            if not may_retry(request.method, request.headers, not_processed=outcome.not_processed):
+                raise outcome.error(f"not retried: {request.method} may have been applied")
+            if retries >= policy.max_retries:
+                raise outcome.error(f"after {retries} retries")
+            self._stop_if_circuit_opened(outcome)
+            wait = policy.wait(retries, outcome.retry_after, self._parts.rng)
+            if wait > policy.max_wait_s:
+                raise outcome.error(f"provider asks to wait {wait:.0f}s; not waiting")
+            self._count("retries")
+            self._parts.sleep(wait)
+            retries += 1
+
+    def _stop_if_circuit_opened(self, outcome: _Transient) -> None:
+        """An open circuit ends the retries at once, naming the last failure."""
+        breaker = self._breaker()
+        remaining = breaker.seconds_until_probe()
+        if remaining > 0:
+            cause = outcome.error("")
+            raise CircuitOpenError(
+                f"circuit opened after {breaker.fail_max} consecutive failures, "
+                f"next probe in {remaining:.0f}s; last failure: {cause.message}",
+                provider=self.provider,
+            ) from cause
+
+    def _attempt(self, request: httpx.Request) -> httpx.Response | _Transient:
+        """One attempt through breaker and rate limiter; 5xx and transport
+        failures come back as a :class:`_Transient` and count against the breaker."""
+        breaker = self._breaker()
+        breaker.allow()
+        self._throttle()
+        self._count("requests")
+        try:
+            response = self._parts.client.send(request)
+        except httpx.RequestError as exc:
+            failure = exc  # ``exc`` is unbound after the block; the lambda needs it
+            breaker.record(failed=True)
+            return _Transient(
+                label=_transport_label(exc),
+                retry_after=None,
+                not_processed=isinstance(exc, NOT_SENT_ERRORS),
+                error=lambda note: _with_note(
+                    status.transport_error(self.provider, request, failure), note
+                ),
+            )
+        failed = response.status_code >= 500
+        breaker.record(failed=failed)
+        if not failed:
+            return response
+        retry_after = parse_retry_after(response.headers, self._parts.wall_clock())
+        return _Transient(
+            label=f"status_{response.status_code}",
+            retry_after=retry_after,
+            not_processed=response.status_code == 503 and retry_after is not None,
+            error=lambda note: status.final_error(self.provider, response, note),
+        )
+
+    def _judge(self, response: httpx.Response) -> httpx.Response | _Transient:
+        """Provider hook first (it knows errors hidden in 200s), then the status."""
+        try:
+            if self.config.check_response is not None:
                 self.config.check_response(response)
-            except Retryable as exc:
-                raise ProviderError(
-                    f"{status.describe(response)} ({exc})", provider=self.provider
-                ) from exc
+        except Retryable as exc:
+            reason = str(exc)
+            return _Transient(
+                label="retryable",
+                retry_after=exc.retry_after,
+                not_processed=True,
+                error=lambda note: RateLimitedError(
+                    f"{status.describe(response)} ({reason}; {note})", provider=self.provider
+                ),
+            )
+        if response.status_code == 429:
+            return _Transient(
+                label="status_429",
+                retry_after=parse_retry_after(response.headers, self._parts.wall_clock()),
+                not_processed=True,
+                error=lambda note: status.final_error(self.provider, response, note),
+            )
         if response.status_code >= 400:
             raise status.final_error(self.provider, response)
+        return response
+
+    def _throttle(self) -> None:
+        wait = self._parts.limiter.reserve(self.provider, self.config.rate_per_s, self.config.burst)
+        if wait > 0:
+            self._count("throttle_waits")
+            self._count("throttle_wait_s", wait)
+            self._parts.sleep(wait)
+
+    def _breaker(self) -> ProviderBreaker:
+        return self._parts.breaker(self.provider)
+
+    def _count(self, field: str, amount: float = 1) -> None:
+        self._parts.counters.add(self.provider, field, amount)
+
+
+def _transport_label(exc: httpx.RequestError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return "connect_error"
+    return "transport_error"
+
+
+def _with_note(error: CrossfadeError, note: str) -> CrossfadeError:
+    if note:
+        error.message = f"{error.message} ({note})"
+        error.args = (error.message,)
+    return error
 
 
 def _param_value(value: Any) -> str:

@@ -23,14 +23,14 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 _BODY_EXCERPT_CHARS = 300
 
+SECRET_PARAMS = frozenset({"access_token", "key", "client_secret", "secret"})
+"""Query parameters that carry credentials: never logged, cached or hashed."""
+
 
 def redact_url(url: httpx.URL) -> str:
     """The URL without secrets (``access_token``, ``key``) for messages and logs."""
-    params = [(k, v) for k, v in url.params.multi_items() if k not in _SECRET_PARAMS]
+    params = [(k, v) for k, v in url.params.multi_items() if k not in SECRET_PARAMS]
     return str(url.copy_with(params=params)) if params else str(url.copy_with(query=None))
-
-
-_SECRET_PARAMS = frozenset({"access_token", "key", "client_secret", "secret"})
 
 
 def body_excerpt(response: httpx.Response) -> str:
@@ -53,10 +53,10 @@ def describe(response: httpx.Response) -> str:
     return f"{request.method} {redact_url(request.url)} -> {response.status_code}{tail}"
 
 
-def final_error(provider: str, response: httpx.Response) -> CrossfadeError:
-    """The error for a response that will not succeed by retrying it."""
+def final_error(provider: str, response: httpx.Response, note: str = "") -> CrossfadeError:
+    """The error for a response that will not (or no longer) be retried."""
     status = response.status_code
-    message = describe(response)
+    message = describe(response) + (f" ({note})" if note else "")
     if status == 401:
         return AuthError(f"{provider}: access token rejected ({message})")
     if status == 404:
@@ -73,7 +73,7 @@ def final_error(provider: str, response: httpx.Response) -> CrossfadeError:
 
 
 def transport_error(
-    provider: str, request: httpx.Request, exc: httpx.TransportError
+    provider: str, request: httpx.Request, exc: httpx.RequestError
 ) -> CrossfadeError:
     """The error for a timeout or a connection failure after all retries."""
     what = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
