@@ -15,6 +15,8 @@ from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import polars as pl
 
+from engine.http.types import ProviderHttpConfig
+
 Paging = Literal["offset", "index", "cursor", "page_token"]
 IsrcLookup = Literal["none", "single", "batch", "search"]
 QuotaModel = Literal["rolling_rate", "daily_units"]
@@ -75,6 +77,13 @@ class Provider(Protocol):
 
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    default_base_url: ClassVar[str]
+
+    @classmethod
+    def http_config(cls, base_url: str | None = None) -> ProviderHttpConfig:
+        """How the shared HTTP stack must talk to this API (auth style, rate,
+        response check); ``base_url`` defaults to the real API."""
+        ...
 
     def current_user(self) -> UserInfo: ...
 
@@ -117,4 +126,8 @@ class Provider(Protocol):
         self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
     ) -> None:
         """Move items; raise UsageError where ``supports_reorder`` is False."""
+        ...
+
+    def quota_used(self) -> int:
+        """Quota units this client has spent (``daily_units`` providers); 0 otherwise."""
         ...

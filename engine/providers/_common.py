@@ -1,0 +1,83 @@
+"""Helpers shared by the provider modules: batching, durations, bodies.
+
+Provider modules stay declarative (paths, parameters, payload mapping); the
+small pieces every one of them needs live here once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+import polars as pl
+
+from engine.frame import tracks_frame
+
+T = TypeVar("T")
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
+    r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Consecutive slices of at most ``size`` items, in order.
+
+    >>> list(chunks([1, 2, 3], 2))
+    [[1, 2], [3]]
+    """
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def iso_duration_ms(value: str | None) -> int | None:
+    """Milliseconds of an ISO 8601 duration such as ``PT2M39S`` (TIDAL, YouTube).
+
+    >>> iso_duration_ms("PT1H2M3.5S")
+    3723500
+    """
+    if not value:
+        return None
+    match = _ISO_DURATION.match(value)
+    if not match:
+        return None
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    seconds = (
+        parts.get("days", 0) * 86400
+        + parts.get("hours", 0) * 3600
+        + parts.get("minutes", 0) * 60
+        + parts.get("seconds", 0)
+    )
+    return round(seconds * 1000)
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The decoded body, or None when it is empty or not JSON."""
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def frame_from(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Canonical frame from mapped rows; ``id`` is the row's position string."""
+    return tracks_frame(rows)
+
+
+def first(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
+    """The first present, non-null value among ``keys``."""
+    if not mapping:
+        return None
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None:
+            return value
+    return None

@@ -1,0 +1,304 @@
+"""Spotify Web API client.
+
+Built to ``official-spotify-open-api.yml`` (2026 form: ``/playlists/{id}/items``,
+``POST /me/playlists``, the ``item`` field of a playlist entry) and, with
+``api_form="pre-2026"``, to ``pre-2026-02/official-spotify-open-api.yml``
+(``/playlists/{id}/tracks``, ``POST /users/{user_id}/playlists``, ``track``).
+Payloads of either form are read whichever form sent the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import httpx
+import polars as pl
+
+from engine.errors import PlaylistFullError, UsageError
+from engine.http.types import ProviderHttp, ProviderHttpConfig
+from engine.providers._common import (
+    chunks,
+    frame_from,
+    json_body,
+)
+from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+
+ApiForm = Literal["2026", "pre-2026"]
+
+CAPABILITIES = Capabilities(
+    # Not in the OpenAPI document; Spotify's published per-playlist limit of
+    # 10,000 items (also quoted by community clients, e.g. rimutaka/spotify-play-all-saved-albums).
+    max_playlist_size=10_000,
+    # POST /playlists/{id}/items, body `uris`: "A maximum of 100 items can be added in one request."
+    add_batch_max=100,
+    # DELETE /playlists/{id}/items, body `items`: "A maximum of 100 objects can be sent at once."
+    remove_batch_max=100,
+    # components.parameters.QueryLimit: "Maximum: 50" (playlists, items, saved tracks/albums).
+    page_size_max=50,
+    paging="offset",
+    # GET /search `q`: "The `isrc` and `track` filters can be used while searching tracks";
+    # no batch form exists, so one search per ISRC.
+    isrc_lookup="search",
+    isrc_batch_max=1,
+    # GET /search `limit`: maximum 10 in the 2026 document (50 before, see SEARCH_LIMIT_MAX).
+    search_limit_max=10,
+    # Rolling 30-second window, signalled by 429 + Retry-After
+    # (components.responses.TooManyRequests).
+    quota="rolling_rate",
+    supports_reorder=True,  # PUT /playlists/{id}/items with range_start/insert_before
+    supports_saved_albums=True,  # GET /me/albums
+)
+
+SEARCH_LIMIT_MAX: dict[ApiForm, int] = {"2026": 10, "pre-2026": 50}
+"""GET /search `limit` maximum in each document."""
+
+_FULL_MARKERS = ("playlist size limit", "maximum number of tracks", "too many items")
+
+
+def check_response(response: httpx.Response) -> None:
+    """Spot the errors the status alone does not tell: a full playlist (400 with
+    Spotify's error object ``{"error": {"status", "message"}}``). Everything else
+    is mapped from the status by the HTTP stack."""
+    if response.status_code < 400:
+        return
+    body = json_body(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    message = ""
+    if isinstance(error, dict):
+        message = str(error.get("message") or "")
+    elif isinstance(error, str):  # the accounts service answers {"error": "invalid_client"}
+        message = str(body.get("error_description") or error)
+    if response.status_code in (400, 403) and any(m in message.lower() for m in _FULL_MARKERS):
+        raise PlaylistFullError(message, provider="spotify")
+
+
+def _track_uri(track_id: str) -> str:
+    return track_id if track_id.startswith("spotify:") else f"spotify:track:{track_id}"
+
+
+def track_row(track: dict[str, Any], **extras: Any) -> dict[str, Any]:
+    """One canonical row from a Spotify TrackObject."""
+    album = track.get("album") or {}
+    more = {k: v for k, v in extras.items() if v is not None}
+    if track.get("uri"):
+        more["uri"] = track["uri"]
+    if track.get("is_local"):
+        more["is_local"] = "true"
+    return {
+        "title": track.get("name"),
+        "artists": [a.get("name") for a in track.get("artists") or [] if a.get("name")],
+        "album": album.get("name"),
+        "duration_ms": track.get("duration_ms"),
+        "isrc": ((track.get("external_ids") or {}).get("isrc") or None),
+        "explicit": track.get("explicit"),
+        "release_date": album.get("release_date"),
+        "provider": "spotify",
+        "provider_id": track.get("id"),
+        "url": (track.get("external_urls") or {}).get("spotify"),
+        "extras": more,
+    }
+
+
+def playlist_entry_rows(page: dict[str, Any], start: int = 0) -> list[dict[str, Any]]:
+    """Rows of one page of playlist entries, reading ``item`` (2026) or ``track`` (earlier).
+
+    Entries whose item is null or not a track (episodes) are skipped; ``position``
+    keeps the entry's place in the playlist.
+    """
+    rows = []
+    for offset, entry in enumerate(page.get("items") or []):
+        item = entry.get("item") or entry.get("track")
+        if not item or item.get("type", "track") != "track":
+            continue
+        row = track_row(item, added_at=entry.get("added_at"))
+        row["position"] = start + offset
+        rows.append(row)
+    return rows
+
+
+class Spotify:
+    """Spotify Web API for one user."""
+
+    name: ClassVar[str] = "spotify"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str] = "https://api.spotify.com/v1"
+
+    def __init__(
+        self, http: ProviderHttp, *, market: str | None = None, api_form: ApiForm = "2026"
+    ) -> None:
+        self.http = http
+        self.market = market
+        self.api_form = api_form
+        self._user: UserInfo | None = None
+
+    @classmethod
+    def http_config(cls, base_url: str | None = None) -> ProviderHttpConfig:
+        # Spotify does not publish a number; a rolling 30 s window. 10/s keeps
+        # bulk jobs clear of it while the stack still honours Retry-After.
+        return ProviderHttpConfig(
+            provider=cls.name,
+            base_url=base_url or cls.default_base_url,
+            auth_style="bearer",
+            rate_per_s=10.0,
+            burst=10,
+            check_response=check_response,
+        )
+
+    # -- paths that differ between the two documents --------------------------------
+    def _items_path(self, playlist_id: str) -> str:
+        leaf = "items" if self.api_form == "2026" else "tracks"
+        return f"/playlists/{playlist_id}/{leaf}"
+
+    def _market(self) -> dict[str, str]:
+        return {"market": self.market} if self.market else {}
+
+    def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every page of an offset-paged list, following ``next``. Library data
+        changes under us, so it is never served from the cache."""
+        pages = []
+        page = self.http.get_json(path, params, cache=False)
+        while True:
+            pages.append(page)
+            next_url = page.get("next")
+            if not next_url:
+                return pages
+            page = self.http.get_json(next_url, cache=False)
+
+    # -- reads ----------------------------------------------------------------------
+    def current_user(self) -> UserInfo:
+        if self._user is None:
+            me = self.http.get_json("/me")
+            self._user = UserInfo(
+                id=str(me["id"]), display_name=me.get("display_name"), country=me.get("country")
+            )
+        return self._user
+
+    def playlists(self) -> list[PlaylistInfo]:
+        me = self.current_user().id
+        result = []
+        for page in self._pages("/me/playlists", {"limit": CAPABILITIES.page_size_max}):
+            for item in page.get("items") or []:
+                if not item:
+                    continue
+                owner = (item.get("owner") or {}).get("id")
+                ref = item.get("items") or item.get("tracks") or {}
+                result.append(
+                    PlaylistInfo(
+                        id=item["id"],
+                        name=item.get("name") or "",
+                        owner_id=owner,
+                        track_count=ref.get("total"),
+                        description=item.get("description") or None,
+                        owned=owner == me or bool(item.get("collaborative")),
+                        version=item.get("snapshot_id"),
+                        url=(item.get("external_urls") or {}).get("spotify"),
+                    )
+                )
+        return result
+
+    def playlist_items(self, playlist_id: str) -> pl.DataFrame:
+        params = {"limit": CAPABILITIES.page_size_max, **self._market()}
+        rows: list[dict[str, Any]] = []
+        for page in self._pages(self._items_path(playlist_id), params):
+            rows.extend(playlist_entry_rows(page, start=int(page.get("offset") or 0)))
+        return frame_from(rows).with_columns(pl.lit(playlist_id).alias("playlist"))
+
+    def liked_tracks(self) -> pl.DataFrame:
+        params = {"limit": CAPABILITIES.page_size_max, **self._market()}
+        rows = [
+            track_row(saved["track"], added_at=saved.get("added_at"))
+            for page in self._pages("/me/tracks", params)
+            for saved in page.get("items") or []
+            if saved.get("track")
+        ]
+        return frame_from(rows)
+
+    def saved_albums(self) -> list[AlbumInfo]:
+        params = {"limit": CAPABILITIES.page_size_max, **self._market()}
+        albums = []
+        for page in self._pages("/me/albums", params):
+            for saved in page.get("items") or []:
+                album = saved.get("album") or {}
+                albums.append(
+                    AlbumInfo(
+                        id=album["id"],
+                        title=album.get("name") or "",
+                        artists=tuple(a["name"] for a in album.get("artists") or []),
+                        upc=(album.get("external_ids") or {}).get("upc"),
+                        release_date=album.get("release_date"),
+                    )
+                )
+        return albums
+
+    def _search(self, query: str, limit: int) -> list[dict[str, Any]]:
+        params = {"q": query, "type": "track", "limit": limit, **self._market()}
+        body = self.http.get_json("/search", params)
+        return list((body.get("tracks") or {}).get("items") or [])
+
+    def lookup_isrcs(self, isrcs: Sequence[str]) -> pl.DataFrame:
+        """One ``isrc:`` search per distinct ISRC; every catalogue track found is kept."""
+        rows = []
+        limit = SEARCH_LIMIT_MAX[self.api_form]
+        for isrc in dict.fromkeys(i.strip().upper() for i in isrcs if i and i.strip()):
+            for track in self._search(f"isrc:{isrc}", limit):
+                found = ((track.get("external_ids") or {}).get("isrc") or "").upper()
+                if found == isrc:
+                    rows.append(track_row(track, lookup_isrc=isrc))
+        return frame_from(rows)
+
+    def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
+        if not query.strip():
+            raise UsageError("search query is empty")
+        limit = max(1, min(limit, SEARCH_LIMIT_MAX[self.api_form]))
+        return frame_from([track_row(t) for t in self._search(query, limit) if t])
+
+    # -- writes ---------------------------------------------------------------------
+    def create_playlist(
+        self, name: str, description: str = "", public: bool = False
+    ) -> PlaylistInfo:
+        body: dict[str, Any] = {"name": name, "public": public}
+        if description:
+            body["description"] = description
+        if self.api_form == "2026":
+            path = "/me/playlists"
+        else:
+            path = f"/users/{self.current_user().id}/playlists"
+        created = self.http.send("POST", path, json=body).json()
+        return PlaylistInfo(
+            id=created["id"],
+            name=created.get("name") or name,
+            owner_id=(created.get("owner") or {}).get("id"),
+            track_count=0,
+            description=created.get("description") or None,
+            owned=True,
+            version=created.get("snapshot_id"),
+            url=(created.get("external_urls") or {}).get("spotify"),
+        )
+
+    def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        for batch in chunks([_track_uri(t) for t in track_ids], CAPABILITIES.add_batch_max):
+            self.http.send("POST", self._items_path(playlist_id), json={"uris": batch})
+
+    def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        """Remove every occurrence of these tracks."""
+        key = "items" if self.api_form == "2026" else "tracks"
+        uris = list(dict.fromkeys(_track_uri(t) for t in track_ids))
+        for batch in chunks(uris, CAPABILITIES.remove_batch_max):
+            body = {key: [{"uri": uri} for uri in batch]}
+            self.http.send("DELETE", self._items_path(playlist_id), json=body)
+
+    def reorder(
+        self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
+    ) -> None:
+        if min(range_start, insert_before) < 0 or range_length < 1:
+            raise UsageError("reorder positions must be >= 0 and range_length >= 1")
+        body = {
+            "range_start": range_start,
+            "insert_before": insert_before,
+            "range_length": range_length,
+        }
+        self.http.send("PUT", self._items_path(playlist_id), json=body)
+
+    def quota_used(self) -> int:
+        return 0

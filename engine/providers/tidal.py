@@ -1,0 +1,371 @@
+"""TIDAL API v2 client (JSON:API).
+
+Built to ``tidal/tidal-api-oas.json`` (v1.10.104): every document is
+``application/vnd.api+json``; related resources arrive in ``included`` when
+named in ``include`` (comma-separated dot paths, as the document's overview
+describes); lists page by opaque cursor through ``links.next`` until it is
+absent; every mutation carries an ``Idempotency-Key``. Playlist entries are
+addressed by their ``meta.itemId`` for removal and moves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import httpx
+import polars as pl
+
+from engine.errors import PlaylistFullError, UsageError
+from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
+from engine.providers._common import (
+    chunks,
+    frame_from,
+    iso_duration_ms,
+    json_body,
+)
+from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+
+MEDIA_TYPE = "application/vnd.api+json"
+
+CAPABILITIES = Capabilities(
+    # The OAS states no playlist size limit.
+    max_playlist_size=None,
+    # POST /playlists/{id}/relationships/items: data maxItems 50.
+    add_batch_max=50,
+    # DELETE /playlists/{id}/relationships/items: data maxItems 50.
+    remove_batch_max=50,
+    # Cursor pages are sized by the server; there is no page-size parameter.
+    page_size_max=20,
+    paging="cursor",
+    # GET /tracks filter[isrc]: "When multiple ISRCs are provided, one track per ISRC is
+    # returned without pagination." No maximum is stated; 20 matches a server page.
+    isrc_lookup="batch",
+    isrc_batch_max=20,
+    search_limit_max=20,
+    # Default429Response "Rate limit exceeded"; no published budget.
+    quota="rolling_rate",
+    # PATCH /playlists/{id}/relationships/items with meta.positionBefore (data maxItems 20).
+    supports_reorder=True,
+    supports_saved_albums=True,  # /userCollectionAlbums/{id}/relationships/items
+    idempotency_keys=True,  # every mutation accepts Idempotency-Key
+)
+
+REORDER_BATCH_MAX = 20
+"""PATCH /playlists/{id}/relationships/items: data maxItems 20."""
+
+_FULL_MARKERS = ("limit", "maximum", "too many items", "full")
+
+
+def check_response(response: httpx.Response) -> None:
+    """Map the JSON:API error documents the status alone does not explain (an
+    idempotency key still in flight, a full playlist); the stack maps the rest."""
+    if response.status_code < 400:
+        return
+    body = json_body(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    detail = " ".join(str(first.get(k)) for k in ("code", "detail") if first.get(k))
+    if response.status_code == 409 and "idempotency" in detail.lower():
+        # Idempotency409Response: "Request already in progress for this idempotency key".
+        raise Retryable(f"tidal: {detail}")
+    if (
+        response.status_code in (400, 409)
+        and "item" in detail.lower()
+        and any(m in detail.lower() for m in _FULL_MARKERS)
+    ):
+        raise PlaylistFullError(detail, provider="tidal")
+
+
+def _index(included: list[dict[str, Any]] | None) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["type"], str(r["id"])): r for r in included or [] if "type" in r and "id" in r}
+
+
+def _related(
+    resource: dict[str, Any], name: str, index: dict[tuple[str, str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    data = ((resource.get("relationships") or {}).get(name) or {}).get("data") or []
+    if isinstance(data, dict):
+        data = [data]
+    return [index[(d["type"], str(d["id"]))] for d in data if (d["type"], str(d["id"])) in index]
+
+
+def track_row(
+    track: dict[str, Any], index: dict[tuple[str, str], dict[str, Any]], **extras: Any
+) -> dict[str, Any]:
+    """One canonical row from a ``tracks`` resource object and the ``included`` index."""
+    attrs = track.get("attributes") or {}
+    title = attrs.get("title")
+    if title and attrs.get("version"):
+        title = f"{title} ({attrs['version']})"
+    albums = _related(track, "albums", index)
+    album_attrs = (albums[0].get("attributes") or {}) if albums else {}
+    links = [x.get("href") for x in attrs.get("externalLinks") or [] if x.get("href")]
+    return {
+        "title": title,
+        "artists": [
+            (a.get("attributes") or {}).get("name") for a in _related(track, "artists", index)
+        ],
+        "album": album_attrs.get("title"),
+        "duration_ms": iso_duration_ms(attrs.get("duration")),
+        "isrc": attrs.get("isrc") or None,
+        "explicit": attrs.get("explicit"),
+        "release_date": album_attrs.get("releaseDate"),
+        "provider": "tidal",
+        "provider_id": str(track["id"]),
+        "url": links[0] if links else None,
+        "extras": {k: v for k, v in extras.items() if v is not None},
+    }
+
+
+def relationship_rows(document: dict[str, Any], start: int = 0) -> list[dict[str, Any]]:
+    """Rows of one relationship page (``data`` identifiers + ``included`` tracks)."""
+    index = _index(document.get("included"))
+    rows = []
+    for offset, ident in enumerate(document.get("data") or []):
+        track = index.get((ident.get("type"), str(ident.get("id"))))
+        if ident.get("type") != "tracks":
+            continue
+        meta = ident.get("meta") or {}
+        if track is None:  # not resolvable (e.g. unavailable): keep the id, nothing else
+            track = {"id": ident["id"], "type": "tracks"}
+        row = track_row(track, index, item_id=meta.get("itemId"), added_at=meta.get("addedAt"))
+        row["position"] = start + offset
+        rows.append(row)
+    return rows
+
+
+class Tidal:
+    """TIDAL API v2 for one user."""
+
+    name: ClassVar[str] = "tidal"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str] = "https://openapi.tidal.com/v2"
+
+    def __init__(self, http: ProviderHttp, *, country: str | None = None) -> None:
+        self.http = http
+        self.country = country
+        self._user: UserInfo | None = None
+
+    @classmethod
+    def http_config(cls, base_url: str | None = None) -> ProviderHttpConfig:
+        return ProviderHttpConfig(
+            provider=cls.name,
+            base_url=base_url or cls.default_base_url,
+            auth_style="bearer",
+            rate_per_s=5.0,
+            burst=5,
+            check_response=check_response,
+            default_headers={"Accept": MEDIA_TYPE},
+        )
+
+    def _country(self) -> str | None:
+        return self.country or self.current_user().country
+
+    def _catalogue_params(self) -> dict[str, Any]:
+        country = self._country()
+        return {"countryCode": country} if country else {}
+
+    def _documents(
+        self, path: str, params: dict[str, Any], *, cache: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every page of a cursor-paged document, following ``links.next``."""
+        documents = []
+        document = self.http.get_json(path, params, cache=cache)
+        while True:
+            documents.append(document)
+            next_link = (document.get("links") or {}).get("next")
+            if not next_link:
+                return documents
+            document = self.http.get_json(next_link, cache=cache)
+
+    def _write(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        headers = {"Content-Type": MEDIA_TYPE, "Idempotency-Key": str(uuid.uuid4())}
+        return self.http.send(method, path, json=body, headers=headers)
+
+    # -- reads ----------------------------------------------------------------------
+    def current_user(self) -> UserInfo:
+        if self._user is None:
+            data = self.http.get_json("/users/me")["data"]
+            attrs = data.get("attributes") or {}
+            self._user = UserInfo(
+                id=str(data["id"]), display_name=attrs.get("username"), country=attrs.get("country")
+            )
+        return self._user
+
+    def _playlist_info(self, resource: dict[str, Any], owned: bool) -> PlaylistInfo:
+        attrs = resource.get("attributes") or {}
+        links = [x.get("href") for x in attrs.get("externalLinks") or [] if x.get("href")]
+        return PlaylistInfo(
+            id=str(resource["id"]),
+            name=attrs.get("name") or "",
+            owner_id=self.current_user().id if owned else None,
+            track_count=attrs.get("numberOfItems"),
+            description=attrs.get("description") or None,
+            owned=owned,
+            version=attrs.get("lastModifiedAt"),
+            url=links[0] if links else None,
+        )
+
+    def playlists(self) -> list[PlaylistInfo]:
+        """Owned playlists (``filter[owners.id]=me``), then followed ones from the
+        user's playlist collection."""
+        found: dict[str, PlaylistInfo] = {}
+        for doc in self._documents("/playlists", {"filter[owners.id]": "me"}):
+            for resource in doc.get("data") or []:
+                found[str(resource["id"])] = self._playlist_info(resource, owned=True)
+        path = "/userCollectionPlaylists/me/relationships/items"
+        for doc in self._documents(path, {"include": "items"}):
+            index = _index(doc.get("included"))
+            for ident in doc.get("data") or []:
+                resource = index.get(("playlists", str(ident.get("id"))))
+                if resource is not None and str(resource["id"]) not in found:
+                    found[str(resource["id"])] = self._playlist_info(resource, owned=False)
+        return list(found.values())
+
+    def _relationship_frame(self, path: str, params: dict[str, Any]) -> pl.DataFrame:
+        rows: list[dict[str, Any]] = []
+        for doc in self._documents(path, params):
+            rows.extend(relationship_rows(doc, start=len(rows)))
+        for position, row in enumerate(rows):
+            row["position"] = position
+        return frame_from(rows)
+
+    def playlist_items(self, playlist_id: str) -> pl.DataFrame:
+        params = {"include": "items.artists,items.albums", **self._catalogue_params()}
+        path = f"/playlists/{playlist_id}/relationships/items"
+        frame = self._relationship_frame(path, params)
+        return frame.with_columns(pl.lit(playlist_id).alias("playlist"))
+
+    def liked_tracks(self) -> pl.DataFrame:
+        path = "/userCollectionTracks/me/relationships/items"
+        return self._relationship_frame(path, {"include": "items.artists,items.albums"})
+
+    def saved_albums(self) -> list[AlbumInfo]:
+        path = "/userCollectionAlbums/me/relationships/items"
+        albums = []
+        for doc in self._documents(path, {"include": "items.artists"}):
+            index = _index(doc.get("included"))
+            for ident in doc.get("data") or []:
+                album = index.get(("albums", str(ident.get("id"))))
+                if album is None:
+                    continue
+                attrs = album.get("attributes") or {}
+                artists = _related(album, "artists", index)
+                albums.append(
+                    AlbumInfo(
+                        id=str(album["id"]),
+                        title=attrs.get("title") or "",
+                        artists=tuple(
+                            str((a.get("attributes") or {}).get("name") or "") for a in artists
+                        ),
+                        upc=attrs.get("barcodeId"),
+                        release_date=attrs.get("releaseDate"),
+                    )
+                )
+        return albums
+
+    def lookup_isrcs(self, isrcs: Sequence[str]) -> pl.DataFrame:
+        """``GET /tracks?filter[isrc]=..`` with up to ``isrc_batch_max`` ISRCs per call."""
+        wanted = list(dict.fromkeys(i.strip().upper() for i in isrcs if i and i.strip()))
+        rows = []
+        for batch in chunks(wanted, CAPABILITIES.isrc_batch_max):
+            params = {
+                "filter[isrc]": batch,
+                "include": "artists,albums",
+                **self._catalogue_params(),
+            }
+            # A single ISRC may page (several tracks); several ISRCs never do.
+            for doc in self._documents("/tracks", params, cache=True):
+                index = _index(doc.get("included"))
+                for track in doc.get("data") or []:
+                    isrc = ((track.get("attributes") or {}).get("isrc") or "").upper()
+                    rows.append(track_row(track, index, lookup_isrc=isrc or None))
+        return frame_from(rows)
+
+    def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
+        if not query.strip():
+            raise UsageError("search query is empty")
+        params = {
+            "filter[query]": query,
+            "include": "tracks.artists,tracks.albums",
+            **self._catalogue_params(),
+        }
+        doc = self.http.get_json("/searchResults", params)
+        index = _index(doc.get("included"))
+        data = doc.get("data") or {}
+        if isinstance(data, list):
+            data = data[0] if data else {}
+        tracks = _related(data, "tracks", index)[: max(1, limit)]
+        return frame_from([track_row(t, index) for t in tracks])
+
+    # -- writes ---------------------------------------------------------------------
+    def create_playlist(
+        self, name: str, description: str = "", public: bool = False
+    ) -> PlaylistInfo:
+        access = "PUBLIC" if public else "UNLISTED"
+        attributes: dict[str, Any] = {"name": name, "accessType": access}
+        if description:
+            attributes["description"] = description
+        body = {"data": {"type": "playlists", "attributes": attributes}}
+        created = self._write("POST", "/playlists", body).json()["data"]
+        return self._playlist_info(created, owned=True)
+
+    def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        path = f"/playlists/{playlist_id}/relationships/items"
+        for batch in chunks([str(t) for t in track_ids], CAPABILITIES.add_batch_max):
+            self._write("POST", path, {"data": [{"id": t, "type": "tracks"} for t in batch]})
+
+    def _entries(self, playlist_id: str) -> list[tuple[str, str]]:
+        """(track id, item id) of every entry, in order."""
+        path = f"/playlists/{playlist_id}/relationships/items"
+        return [
+            (str(ident["id"]), str((ident.get("meta") or {}).get("itemId")))
+            for doc in self._documents(path, {})
+            for ident in doc.get("data") or []
+        ]
+
+    def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
+        """Remove every entry of these tracks (entries are addressed by item id)."""
+        wanted = {str(t) for t in track_ids}
+        data = [
+            {"id": track, "type": "tracks", "meta": {"itemId": item}}
+            for track, item in self._entries(playlist_id)
+            if track in wanted
+        ]
+        path = f"/playlists/{playlist_id}/relationships/items"
+        for batch in chunks(data, CAPABILITIES.remove_batch_max):
+            self._write("DELETE", path, {"data": batch})
+
+    def reorder(
+        self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
+    ) -> None:
+        """Move entries before another entry (``meta.positionBefore`` = its item id).
+
+        Moving to the very end has no entry to go before, so the entries after
+        the range are moved in front of it instead: the same final order.
+        """
+        entries = self._entries(playlist_id)
+        count = len(entries)
+        if range_start < 0 or range_length < 1 or range_start + range_length > count:
+            raise UsageError(f"reorder range {range_start}+{range_length} is outside the playlist")
+        if not 0 <= insert_before <= count:
+            raise UsageError(f"insert_before {insert_before} is outside the playlist")
+        if range_start <= insert_before <= range_start + range_length:
+            return  # already in place
+        if insert_before == count:
+            moved, before = entries[range_start + range_length :], entries[range_start]
+        else:
+            moved = entries[range_start : range_start + range_length]
+            before = entries[insert_before]
+        path = f"/playlists/{playlist_id}/relationships/items"
+        for batch in chunks(moved, REORDER_BATCH_MAX):
+            body = {
+                "data": [{"id": t, "type": "tracks", "meta": {"itemId": i}} for t, i in batch],
+                "meta": {"positionBefore": before[1]},
+            }
+            self._write("PATCH", path, body)
+
+    def quota_used(self) -> int:
+        return 0
