@@ -59,16 +59,31 @@ class MatchConfig:
     version_penalty: float = 0.35
     """Subtracted when a strong version tag (live, remix, karaoke...) is on one side only.
     Must exceed ``1 - auto_threshold`` so that such a pair is never ``auto``."""
+    same_length_tags: frozenset[str] = frozenset({"remix", "remaster", "demo"})
+    """Strong tags that one store often drops from its title: on one side only, but with
+    durations within ``duration_full_ms``, they cost ``same_length_version_penalty``.
+    Live, karaoke, cover, instrumental, acoustic... are never forgiven."""
+    same_length_version_penalty: float = 0.1
+    """Penalty for a forgiven tag (see ``same_length_tags``)."""
     soft_version_penalty: float = 0.04
     """Subtracted when only soft tags (edit, extended, mono...) disagree."""
     explicit_penalty: float = 0.03
     """Subtracted when the explicit flags are known on both sides and differ."""
     base_title_factor: float = 0.96
     """Weight of the title compared without any bracketed subtitle (one store may drop it)."""
+    dirty_prefix_chars: int = 8
+    """Two carrying titles that begin with the same words (this many characters or more)..."""
+    dirty_prefix_score: float = 0.9
+    """...get this title score: enough for auto only when everything else agrees."""
     dirty_title_factor: float = 0.95
     """Weight of a title found as the leading words of a title that carries other fields."""
     title_gate: float = 0.55
     """A pair whose title part is below this is capped under the review threshold."""
+    number_mismatch_factor: float = 0.75
+    """Title part multiplier when the titles carry different numbers ("Pt. II", "No. 5")."""
+    title_auto_min: float = 0.85
+    """A pair whose title part is below this is capped under the auto threshold: strong
+    artist, album and duration agreement never make up for a different title."""
 
     auto_threshold: float = 0.82
     """Scores at or above: ``auto`` (matched without asking)."""

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 from unidecode import unidecode
 
@@ -39,6 +41,21 @@ _DASH_SPLIT = r"^(.+?)\s+[-\u2013\u2014|]\s+(.+)$"
 _TRACK_NUMBER = r"^\s*(?:\d{1,3}\s*[-._)]\s*|0\d{1,2}\s+)([a-z])"
 _CLOCK = r"(?:^|\s)(\d{1,2}):([0-5]\d)(?:\s|$)"
 _SEP = "\x1f"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# Where a title that carries other fields (a store export, a video title) turns into
+# catalogue data: a price, a copyright or phonogram mark, a clock time or a date.
+_JUNK_START = (
+    r"\$\s*\d|\(\s*[cp]\s*\)|%0|\b\d{1,2}:[0-5]\d\b|\b\d{1,2}-[a-z]{3}-\d{2}\b|"
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\s*,\s*\d{{4}}"
+)
+
+
+_NUMBER = r"\b(\d+|(?:pt|part|vol|volume|chapter|no|op) (?:[ivx]+))\b"
+
+
+def title_numbers(title: str) -> list[str]:
+    """Numbers in a cleaned title ("2", "pt ii"): different numbers, different works."""
+    return sorted(set(re.findall(_NUMBER, title)))
 
 
 def fold_text(text: str | None) -> str:
@@ -98,7 +115,8 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
     ``n_title`` (core title: no featured artists, version brackets, track numbers),
     ``n_title_base`` (also without any other bracket), ``n_artists`` (list, featured
     included), ``n_artist`` (primary), ``n_album``, ``n_tags`` (strong version tags),
-    ``n_soft`` (soft tags), ``n_explicit``, ``n_duration`` (ms), ``n_text`` (all of it).
+    ``n_soft`` (soft tags), ``n_explicit``, ``n_duration`` (ms), ``n_text`` (all of it),
+    ``n_head`` (the title cut where prices, copyright marks, clock times or dates begin).
     """
     frame = conform(frame)
     steps = frame.lazy().with_columns(
@@ -134,6 +152,7 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
     steps = steps.with_columns(
         n_title=_clean(pl.col("_core").str.replace(_CLOCK, " ")),
         n_title_base=_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " ")),
+        n_head=_clean(pl.col("_core").str.replace(rf"(?:{_JUNK_START}).*$", "")),
         n_artists=pl.concat_list(
             _split_artists(pl.col("_a0")),
             _split_artists(pl.col("_feat").str.replace_all(FEAT, "")),
@@ -151,6 +170,7 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
         ),
     )
     steps = steps.with_columns(
+        n_numbers=pl.col("n_title").str.extract_all(_NUMBER).list.unique().list.sort(),
         n_artist=pl.col("n_artists").list.first().fill_null(""),
         n_tags=pl.concat_list(
             _tags(pl.col("_ver"), STRONG_TAG_PATTERNS),

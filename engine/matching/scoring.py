@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from engine.matching.config import MatchConfig
+from engine.matching.normalize import title_numbers
 
 PART_COLUMNS = [
     "part_title",
@@ -32,6 +33,8 @@ COMPACT_COLUMNS = [
     "isrc",
     "n_title",
     "n_title_base",
+    "n_head",
+    "numbers_text",
     "n_artist",
     "artists_text",
     "n_album",
@@ -55,6 +58,8 @@ def compact(normalized: pl.DataFrame) -> pl.DataFrame:
         pl.col("isrc").str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "").alias("isrc"),
         "n_title",
         "n_title_base",
+        "n_head",
+        pl.col("n_numbers").list.join(" ").alias("numbers_text"),
         "n_artist",
         pl.col("n_artists").list.join(" ").alias("artists_text"),
         "n_album",
@@ -66,6 +71,7 @@ def compact(normalized: pl.DataFrame) -> pl.DataFrame:
             (pl.col("artists").list.len() == 0)
             | pl.col("album").fill_null("").str.strip_chars().eq("")
             | pl.col("duration_ms").is_null()
+            | (pl.col("n_head") != pl.col("n_title"))
         ).alias("overloaded"),
     )
 
@@ -93,6 +99,45 @@ def _contains(text: str, needle: str) -> bool:
     return bool(needle) and f" {needle} " in f" {text} "
 
 
+def _cut(title: str, markers: list[str]) -> str:
+    """``title`` up to the first later occurrence of another field's value."""
+    padded = f" {title} "
+    end = len(padded)
+    for marker in markers:
+        if marker:
+            at = padded.find(f" {marker} ", 1)
+            if 0 < at < end:
+                end = at
+    return padded[:end].strip() or title
+
+
+def _common_head(a: str, b: str) -> str:
+    """The leading words two titles share."""
+    common = []
+    for word_a, word_b in zip(a.split(), b.split(), strict=False):
+        if word_a != word_b:
+            break
+        common.append(word_a)
+    return " ".join(common)
+
+
+def _dirty_title(a: str, b: str, markers: list[str], config: MatchConfig) -> float:
+    """Title similarity when a title may carry artist, album and other data after it."""
+    a, b = _cut(a, markers), _cut(b, markers)
+    best = max(fuzz.ratio(a, b) / 100.0, _prefix_ratio(a, b), _prefix_ratio(b, a))
+    if len(_common_head(a, b)) >= config.dirty_prefix_chars:
+        best = max(best, config.dirty_prefix_score / config.dirty_title_factor)
+    head_a, head_b = " ".join(a.split()[:6]), " ".join(b.split()[:6])
+    if _numbered(title_numbers(head_a)) != _numbered(title_numbers(head_b)):
+        best *= config.number_mismatch_factor
+    return best
+
+
+def _numbered(numbers: list[str]) -> list[str]:
+    """Numbers naming a part or volume (years and prices in carried data are not)."""
+    return [n for n in numbers if " " in n]
+
+
 def _dirty_parts(
     left: pl.DataFrame,
     right: pl.DataFrame,
@@ -106,13 +151,15 @@ def _dirty_parts(
     if rows.size == 0:
         return
     lt, rt = left["n_title"].to_list(), right["n_title"].to_list()
+    lh, rh = left["n_head"].to_list(), right["n_head"].to_list()
     la, ra = left["artists_text"].to_list(), right["artists_text"].to_list()
     lal, ral = left["n_album"].to_list(), right["n_album"].to_list()
     lart, rart = left["n_artist"].to_list(), right["n_artist"].to_list()
     for i in rows:
         a_title, b_title = lt[i], rt[i]
-        prefix = max(_prefix_ratio(a_title, b_title), _prefix_ratio(b_title, a_title))
-        title[i] = max(title[i], prefix * config.dirty_title_factor)
+        markers = [lart[i], rart[i], lal[i], ral[i]]
+        dirty = _dirty_title(lh[i], rh[i], markers, config)
+        title[i] = max(title[i], dirty * config.dirty_title_factor)
         if np.isnan(artists[i]) or artists[i] < 0.9:
             if _contains(a_title, rart[i]) or _contains(b_title, lart[i]):
                 artists[i] = 1.0
@@ -120,6 +167,16 @@ def _dirty_parts(
                 artists[i] = np.nan
         if np.isnan(album[i]) and (_contains(a_title, ral[i]) or _contains(b_title, lal[i])):
             album[i] = 1.0
+
+
+def _forgiven_tags(left: pl.Series, right: pl.Series, config: MatchConfig) -> np.ndarray:
+    """Pairs whose differing strong tags all belong to ``config.same_length_tags``."""
+    lt = left.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+    rt = right.str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
+    differing = pl.select(d=lt.list.set_symmetric_difference(rt))["d"]
+    allowed = sorted(config.same_length_tags)
+    forgiven = differing.list.eval(pl.element().is_in(allowed).all()).list.first()
+    return forgiven.fill_null(False).to_numpy().astype(bool)
 
 
 def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) -> pl.DataFrame:
@@ -130,6 +187,8 @@ def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) ->
         config.base_title_factor
         * _ratio(left["n_title_base"].to_list(), right["n_title_base"].to_list(), fuzz.ratio),
     )
+    numbers_differ = (left["numbers_text"] != right["numbers_text"]).fill_null(False).to_numpy()
+    title = np.where(numbers_differ, title * config.number_mismatch_factor, title)
     la, ra = left["artists_text"].fill_null(""), right["artists_text"].fill_null("")
     artists = np.maximum(
         _ratio(la.to_list(), ra.to_list(), fuzz.token_set_ratio),
@@ -159,8 +218,12 @@ def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) ->
     weighted = (weights[:, None] * np.nan_to_num(parts)).sum(axis=0) / np.maximum(
         weight_known, 1e-9
     )
+    forgiven = _forgiven_tags(left["tags_text"], right["tags_text"], config) & (
+        gap <= config.duration_full_ms
+    )
+    mismatch = np.where(forgiven, config.same_length_version_penalty, config.version_penalty)
     penalty = np.where(
-        strong_equal, np.where(soft_equal, 0.0, config.soft_version_penalty), config.version_penalty
+        strong_equal, np.where(soft_equal, 0.0, config.soft_version_penalty), mismatch
     ) + np.where(explicit == 0.0, config.explicit_penalty, 0.0)
     score = np.clip(weighted - penalty, 0.0, 1.0)
     # Without a second field to agree on, a title alone can at most ask for review.
@@ -168,6 +231,9 @@ def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) ->
     score = np.where(evidence, score, np.minimum(score, config.auto_threshold - 0.01))
     score = np.where(
         title < config.title_gate, np.minimum(score, config.review_threshold - 0.01), score
+    )
+    score = np.where(
+        title < config.title_auto_min, np.minimum(score, config.auto_threshold - 0.01), score
     )
     score = np.clip(score, 0.0, 1.0)
 
