@@ -1,9 +1,165 @@
-"""CLI commands: to be filled by the owning feature (see module list in engine.cli)."""
+"""``crossfade connect|disconnect|accounts``, ``crossfade apps set`` and
+``crossfade keys rotate|generate``: connecting provider accounts and managing
+the keys that encrypt their tokens (see docs/connecting.md)."""
 
 from __future__ import annotations
 
+import webbrowser
+
 import typer
+
+from engine.auth.crypto import generate_key, load_key_ring
+from engine.auth.keys import DEFAULT_BATCH, rotate_keys
+from engine.auth.loopback import DEFAULT_PATH, DEFAULT_PORT, connect_with_loopback
+from engine.auth.oauth import disconnect, list_account_info
+from engine.auth.redact import install_log_redaction
+from engine.auth.specs import SPECS
+from engine.auth.tokens import save_app_credentials
+from engine.cli._common import CliState, state
+from engine.errors import UsageError
+from engine.store.db import session_scope
+from engine.store.users import local_user
+
+apps_app = typer.Typer(help="Your own app credentials for each provider.", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys that encrypt tokens at rest.", no_args_is_help=True)
+
+
+def _provider(name: str) -> str:
+    name = name.strip().lower()
+    if name not in SPECS:
+        raise UsageError(f"unknown provider {name!r}; choose one of {', '.join(sorted(SPECS))}")
+    return name
+
+
+def _user_id(cli: CliState) -> int:
+    with session_scope(cli.runtime.engine) as session:
+        return local_user(session).id
+
+
+def connect_command(
+    ctx: typer.Context,
+    provider: str = typer.Argument(..., help="spotify, deezer, tidal or youtube."),
+    no_browser: bool = typer.Option(
+        False, "--no-browser", help="Print the authorize URL instead of opening a browser."
+    ),
+    port: int = typer.Option(DEFAULT_PORT, help="Loopback port of the redirect URI."),
+    timeout: float = typer.Option(300.0, help="Seconds to wait for the browser's redirect."),
+) -> None:
+    """Connect a provider account: approve in the browser, tokens stored encrypted."""
+    install_log_redaction()
+    cli = state(ctx)
+    name = _provider(provider)
+    user_id = _user_id(cli)
+
+    def open_url(url: str) -> None:
+        typer.echo(f"Open this URL to connect {name}:\n{url}")
+        if not no_browser:
+            webbrowser.open(url)
+        typer.echo(f"Waiting for the redirect to http://127.0.0.1:{port}{DEFAULT_PATH} ...")
+
+    account_id = connect_with_loopback(
+        cli.runtime, user_id, name, open_url, port=port, timeout=timeout
+    )
+    typer.echo(f"Connected {name} (account {account_id}).")
+
+
+def disconnect_command(
+    ctx: typer.Context,
+    provider: str = typer.Argument(..., help="spotify, deezer, tidal or youtube."),
+) -> None:
+    """Revoke (where the provider allows it) and delete the stored tokens."""
+    install_log_redaction()
+    cli = state(ctx)
+    name = _provider(provider)
+    if disconnect(cli.runtime, _user_id(cli), name):
+        typer.echo(f"Disconnected {name}; its tokens are deleted.")
+    else:
+        typer.echo(f"No {name} account is connected.")
+
+
+def accounts_command(ctx: typer.Context) -> None:
+    """List connected accounts (never their tokens)."""
+    cli = state(ctx)
+    infos = list_account_info(cli.runtime, _user_id(cli))
+    if not infos:
+        typer.echo("No accounts connected. Run `crossfade connect PROVIDER`.")
+        return
+    for info in infos:
+        who = info.display_name or info.external_user_id or "?"
+        expiry = info.expires_at.strftime("%Y-%m-%d %H:%M UTC") if info.expires_at else "never"
+        line = f"{info.provider:8} {info.status:16} {who}  (account {info.id}, expires {expiry})"
+        if info.status_reason and info.status != "connected":
+            line += f"\n{'':8} {info.status_reason}"
+        typer.echo(line)
+
+
+@apps_app.command("set")
+def apps_set_command(
+    ctx: typer.Context,
+    provider: str = typer.Argument(..., help="spotify, deezer, tidal or youtube."),
+    client_id: str = typer.Option(..., "--client-id", help="Client id (Deezer: application id)."),
+    client_secret: str = typer.Option(
+        "",
+        "--client-secret",
+        prompt="Client secret (empty for none)",
+        hide_input=True,
+        help="Client secret; prompted for (hidden) when not given.",
+    ),
+    redirect_uri: str | None = typer.Option(
+        None, "--redirect-uri", help=f"Default http://127.0.0.1:{DEFAULT_PORT}{DEFAULT_PATH}."
+    ),
+) -> None:
+    """Save your own app credentials for a provider (the secret is encrypted)."""
+    cli = state(ctx)
+    name = _provider(provider)
+    ring = load_key_ring(cli.settings)
+    with session_scope(cli.runtime.engine) as session:
+        save_app_credentials(
+            session,
+            ring,
+            user_id=local_user(session).id,
+            provider=name,
+            client_id=client_id,
+            client_secret=client_secret or None,
+            redirect_uri=redirect_uri,
+        )
+    typer.echo(f"Saved {name} app credentials (client id {client_id}).")
+
+
+@keys_app.command("generate")
+def keys_generate_command(
+    key_id: str | None = typer.Option(None, "--id", help="Key id; default k<timestamp>."),
+) -> None:
+    """Print a new key entry; put it FIRST in CROSSFADE_TOKEN_KEYS, then rotate."""
+    typer.echo(generate_key(key_id))
+
+
+@keys_app.command("rotate")
+def keys_rotate_command(
+    ctx: typer.Context,
+    batch_size: int = typer.Option(DEFAULT_BATCH, min=1, help="Rows per committed batch."),
+) -> None:
+    """Re-encrypt every stored token and secret under the newest key (resumable)."""
+    cli = state(ctx)
+    report = rotate_keys(
+        cli.runtime,
+        batch_size=batch_size,
+        on_batch=lambda table, done: (
+            typer.echo(f"{table}: {done} rows re-encrypted") if done else None
+        ),
+    )
+    typer.echo(
+        f"Rotation done: {report.total_rewrapped} values now under key {report.primary_key_id!r}"
+        f" ({sum(report.current.values())} already were)."
+    )
+    if report.skipped_changed:
+        typer.echo(f"{report.skipped_changed} rows changed meanwhile (already under the new key).")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the account and key commands to the root app."""
+    app.command("connect")(connect_command)
+    app.command("disconnect")(disconnect_command)
+    app.command("accounts")(accounts_command)
+    app.add_typer(apps_app, name="apps")
+    app.add_typer(keys_app, name="keys")
