@@ -12,6 +12,7 @@ import traceback
 
 import click
 import typer
+from typer._click import exceptions as _typer_click
 
 from engine.cli import _common, authcmd, dbcmd, files, jobscmd, matchcmd, sandboxcmd, servicecmd
 from engine.errors import CrossfadeError
@@ -52,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return 2 if isinstance(exc, click.UsageError) else 1
+    except typer.Exit as exc:  # typer >= 0.29 vendors click: its own exception classes
+        return exc.exit_code
+    except typer.Abort:
+        print("crossfade: aborted", file=sys.stderr)
+        return 1
+    except _typer_click.ClickException as exc:
+        exc.show()
+        return 2 if isinstance(exc, _typer_click.UsageError) else 1
     except CrossfadeError as exc:
         if debug:
             traceback.print_exc()
