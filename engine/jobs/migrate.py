@@ -1,0 +1,179 @@
+"""Job ``migrate``: a playlist (stored, a snapshot, or a file) to a target provider.
+
+Parameters: ``source`` (``{"playlist_id"}``, ``{"snapshot_id"}`` or ``{"file",
+"name"?}``), ``target_account_id``, ``name`` (target playlist name; default the
+source's), ``review_policy`` (wait | skip | best), ``report_dir``.
+
+Resumable at any moment: the match plan is made once and checkpointed; every
+target part records its playlist id and how many items are confirmed there.
+A resumed run first reconciles with the target's actual contents (the last add
+may have landed before the crash), then adds the rest in batches of the
+target's maximum. Sources longer than the target's maximum playlist size are
+split into numbered parts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine.errors import JobError, UsageError
+from engine.jobs.connect import open_account
+from engine.jobs.plan import REVIEW_POLICIES, load_source, make_plan
+from engine.jobs.report import write_report
+from engine.jobs.runner import JobContext
+from engine.providers.base import Capabilities, Provider
+
+RECONCILE_ROUNDS = 3
+"""Re-reads of a target playlist while repairing it before giving up."""
+
+
+def split_parts(target_ids: list[str], max_size: int | None) -> list[list[str]]:
+    """The target ids in parts of at most ``max_size`` (one part when unlimited)."""
+    if not max_size or len(target_ids) <= max_size:
+        return [target_ids]
+    return [target_ids[i : i + max_size] for i in range(0, len(target_ids), max_size)]
+
+
+def part_name(name: str, index: int, count: int) -> str:
+    return name if count == 1 else f"{name} ({index + 1}/{count})"
+
+
+def quota_plan(caps: Capabilities, *, searches: int, adds: int, parts: int) -> dict[str, Any]:
+    """Units a run needs and the days of quota that makes (daily-unit providers)."""
+    if caps.quota != "daily_units" or not caps.daily_quota_units:
+        return {"units": None, "days": None}
+    costs = caps.method_costs
+    units = (
+        searches * costs.get("search.list", 100)
+        + adds * costs.get("playlistItems.insert", 50)
+        + parts * costs.get("playlists.insert", 50)
+    )
+    return {"units": units, "days": max(1, math.ceil(units / caps.daily_quota_units))}
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.params
+    policy = str(params.get("review_policy", "wait"))
+    if policy not in REVIEW_POLICIES:
+        raise UsageError(f"review_policy must be one of {REVIEW_POLICIES}, not {policy!r}")
+    account_id = int(params["target_account_id"])
+    with open_account(ctx.runtime, account_id, user_id=ctx.user_id) as target:
+        caps = target.capabilities
+        if "plan" not in ctx.checkpoint:
+            source, source_name, _ = load_source(ctx, dict(params.get("source") or {}))
+            name = str(params.get("name") or source_name)
+            plan = make_plan(ctx, target, source, policy)
+            report = write_report(ctx, plan, target.name)
+            target_ids = [row["target_id"] for row in plan if row["target_id"]]
+            searches = (
+                len(plan)
+                if caps.isrc_lookup == "none"
+                else sum(1 for row in plan if not row["isrc"])
+            )
+            count = len(split_parts(target_ids, caps.max_playlist_size))
+            ctx.save_checkpoint(
+                name=name,
+                report=str(report),
+                parts=[{"playlist_id": None, "confirmed": 0} for _ in range(count)],
+                quota=quota_plan(caps, searches=searches, adds=len(target_ids), parts=count),
+            )
+        plan = ctx.checkpoint["plan"]
+        target_ids = [row["target_id"] for row in plan if row["target_id"]]
+        parts = split_parts(target_ids, caps.max_playlist_size)
+        quota = ctx.checkpoint.get("quota") or {}
+        if quota.get("days"):
+            ctx.progress.note(f"needs {quota['units']} quota units: about {quota['days']} day(s)")
+        done_before = sum(int(p["confirmed"]) for p in ctx.checkpoint["parts"])
+        ctx.progress.phase("adding", total=len(target_ids), done=done_before)
+        for index, part in enumerate(parts):
+            _migrate_part(ctx, target, index, part, len(parts))
+        playlists = [p["playlist_id"] for p in ctx.checkpoint["parts"]]
+    statuses = [row["status"] for row in plan]
+    return {
+        "target_provider": target.name,
+        "target_playlists": playlists,
+        "source_tracks": len(plan),
+        "added": len(target_ids),
+        "matched": statuses.count("matched"),
+        "pending_review": statuses.count("pending"),
+        "not_available": statuses.count("not_available"),
+        "duplicates": statuses.count("duplicate"),
+        "report": ctx.checkpoint.get("report"),
+        "quota": ctx.checkpoint.get("quota"),
+    }
+
+
+def _marker(ctx: JobContext, index: int) -> str:
+    """Written in each target playlist's description where the API keeps one."""
+    return f"Moved by Crossfade (job {ctx.job_id}, part {index + 1})"
+
+
+def _find_or_create(ctx: JobContext, target: Provider, index: int, count: int) -> str:
+    """The part's target playlist. A playlist created just before a crash (its id
+    not yet checkpointed) is found again, not created twice: by the marker in its
+    description, or as the one playlist of that name that did not exist before."""
+    name = part_name(str(ctx.checkpoint["name"]), index, count)
+    marker = _marker(ctx, index)
+    parts = ctx.checkpoint["parts"]
+    state = parts[index]
+    existing = target.playlists()
+    for playlist in existing:
+        if playlist.description and marker in playlist.description:
+            return playlist.id
+    if "known_before" in state:
+        new = [p.id for p in existing if p.name == name and p.id not in state["known_before"]]
+        if new:
+            return new[0]
+    else:
+        state["known_before"] = [p.id for p in existing if p.name == name]
+        ctx.save_checkpoint(parts=parts)
+    return target.create_playlist(name, description=marker).id
+
+
+def _migrate_part(
+    ctx: JobContext, target: Provider, index: int, wanted: list[str], count: int
+) -> None:
+    parts = ctx.checkpoint["parts"]
+    state = parts[index]
+    if state["playlist_id"] is None:
+        state["playlist_id"] = _find_or_create(ctx, target, index, count)
+        ctx.save_checkpoint(parts=parts)
+    playlist_id = str(state["playlist_id"])
+    confirmed = reconcile(target, playlist_id, wanted)
+    if confirmed != state["confirmed"]:
+        ctx.progress.advance(confirmed - int(state["confirmed"]))
+        state["confirmed"] = confirmed
+        ctx.save_checkpoint(parts=parts)
+    batch_size = max(1, target.capabilities.add_batch_max)
+    while confirmed < len(wanted):
+        batch = wanted[confirmed : confirmed + batch_size]
+        target.add_items(playlist_id, batch)
+        confirmed += len(batch)
+        state["confirmed"] = confirmed
+        ctx.progress.advance(len(batch))
+        ctx.save_checkpoint(parts=parts)
+
+
+def reconcile(target: Provider, playlist_id: str, wanted: list[str]) -> int:
+    """Make the target playlist a prefix of ``wanted`` and return its length.
+
+    After a crash the playlist holds ``wanted[:k]`` (the last add may or may
+    not have landed); anything else (an item added twice, a foreign item) is
+    removed when the provider can remove, else the job fails with a clear error.
+    """
+    for _ in range(RECONCILE_ROUNDS):
+        actual = [str(i) for i in target.playlist_items(playlist_id)["provider_id"].to_list()]
+        prefix = 0
+        while prefix < min(len(actual), len(wanted)) and actual[prefix] == wanted[prefix]:
+            prefix += 1
+        if prefix == len(actual):
+            return prefix
+        if not target.capabilities.supports_remove:
+            raise JobError(
+                f"target playlist {playlist_id} differs from the plan at position {prefix} "
+                f"and {target.name} cannot remove items; delete it and retry the job"
+            )
+        stray = list(dict.fromkeys(actual[prefix:]))
+        target.remove_items(playlist_id, stray)
+    raise JobError(f"target playlist {playlist_id} could not be reconciled with the plan")

@@ -1,0 +1,267 @@
+"""Where a migrate or sync starts: the source tracks, and the match plan on the target.
+
+The source is named by id or path only (``{"playlist_id": 7}``, ``{"snapshot_id":
+12}`` or ``{"file": "road-trip.m3u8"}``); a file is first imported into the
+store as a playlist with one complete snapshot, so every later step (reports,
+decisions, sync) refers to stored tracks.
+
+The plan is made once per job and kept in its checkpoint: candidates from the
+target (ISRC lookups first, batched as the provider's capabilities allow, then
+text search for the rest), decided by ``engine.matching.match`` with the
+curator's standing decisions as rules, and the review policy applied.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import UsageError
+from engine.frame import conform
+from engine.jobs.runner import JobContext
+from engine.providers.base import Provider
+from engine.store import repo
+from engine.store.db import session_scope
+from engine.store.models import Job, MatchDecision
+
+REVIEW_POLICIES = ("wait", "skip", "best")
+"""What a review-tier match does: ``wait`` records it for a curator and leaves it
+out for now; ``skip`` leaves it out; ``best`` takes the best candidate."""
+
+SEARCH_LIMIT = 5
+"""Candidates asked for per text search (capped by the provider's maximum)."""
+
+
+def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, str, int | None]:
+    """The source tracks (canonical frame with ``track_id``), a name, and the
+    stored playlist id (None for a bare snapshot)."""
+    user_id = ctx.user_id
+    if "file" in source:
+        playlist_id = ctx.checkpoint.get("source_playlist_id")
+        if playlist_id is None:
+            playlist_id = import_file(ctx, Path(str(source["file"])), source.get("name"))
+            ctx.save_checkpoint(source_playlist_id=playlist_id)
+        source = {"playlist_id": playlist_id}
+    if "playlist_id" in source:
+        with Session(ctx.runtime.engine) as session:
+            playlist = repo.get_playlist(session, int(source["playlist_id"]), user_id=user_id)
+            name = playlist.name
+        frame = repo.effective_items(ctx.runtime.engine, playlist.id)
+        return frame, name, playlist.id
+    if "snapshot_id" in source:
+        with Session(ctx.runtime.engine) as session:
+            from engine.store.models import Snapshot
+
+            snapshot = session.get(Snapshot, int(source["snapshot_id"]))
+            if snapshot is None:
+                raise UsageError(f"snapshot {source['snapshot_id']} does not exist")
+            playlist = repo.get_playlist(session, snapshot.playlist_id, user_id=user_id)
+        return repo.snapshot_frame(ctx.runtime.engine, snapshot.id), playlist.name, playlist.id
+    raise UsageError("source must name a playlist_id, a snapshot_id or a file")
+
+
+def import_file(ctx: JobContext, path: Path, name: str | None = None) -> int:
+    """Store a playlist file as a playlist with one complete snapshot."""
+    from engine import formats
+
+    if ctx.user_id is None:
+        raise UsageError("importing a file needs a user")
+    frame = formats.read(path)
+    ctx.progress.phase("importing", total=frame.height)
+    with session_scope(ctx.runtime.engine) as session:
+        playlist = repo.create_playlist(
+            session,
+            ctx.user_id,
+            name or path.stem,
+            source="file",
+            file_path=str(path),
+        )
+        snapshot = repo.begin_snapshot(session, playlist.id, job_id=ctx.job_id)
+        track_ids = repo.upsert_tracks(session, frame)
+        repo.add_snapshot_items(session, snapshot.id, track_ids)
+        repo.complete_snapshot(session, snapshot.id)
+        playlist_id = int(playlist.id)
+    ctx.progress.advance(frame.height)
+    return playlist_id
+
+
+def search_query(title: str | None, artists: list[str] | None) -> str:
+    """The text query for a track: its first artist and its title."""
+    artist = (artists or [""])[0] or ""
+    return f"{artist} {title or ''}".strip()
+
+
+def gather_candidates(ctx: JobContext, provider: Provider, source: pl.DataFrame) -> pl.DataFrame:
+    """Target catalogue tracks that may match: ISRC lookups first, then text
+    search for the source tracks no lookup found. ``id`` = the provider id."""
+    caps = provider.capabilities
+    frames: list[pl.DataFrame] = []
+    isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
+    found_isrcs: set[str] = set()
+    if caps.isrc_lookup != "none" and isrcs:
+        ctx.progress.phase("looking up ISRCs", total=len(isrcs))
+        batch = max(caps.isrc_batch_max, 1) * 10
+        for start in range(0, len(isrcs), batch):
+            chunk = isrcs[start : start + batch]
+            found = conform(provider.lookup_isrcs(chunk))
+            frames.append(found)
+            found_isrcs.update(i.upper() for i in found["isrc"].drop_nulls().to_list())
+            ctx.progress.advance(len(chunk))
+    rest = source.filter(
+        pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(found_isrcs))
+    )
+    if rest.height:
+        ctx.progress.phase("searching", total=rest.height)
+        limit = min(SEARCH_LIMIT, caps.search_limit_max)
+        for row in rest.select("title", "artists").iter_rows(named=True):
+            query = search_query(row["title"], row["artists"])
+            if query:
+                frames.append(conform(provider.search_tracks(query, limit=limit)))
+            ctx.progress.advance()
+    if not frames:
+        return conform(pl.DataFrame())
+    candidates = pl.concat(frames, how="vertical_relaxed").filter(
+        pl.col("provider_id").is_not_null()
+    )
+    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+
+
+def curator_rules(
+    ctx: JobContext, track_ids: list[int], target_provider: str, source_ids: pl.DataFrame
+) -> pl.DataFrame | None:
+    """Curator decisions as ``match`` rules (source_id -> catalog_id or "not available")."""
+    if ctx.user_id is None or not track_ids:
+        return None
+    with Session(ctx.runtime.engine) as session:
+        rows = session.execute(
+            select(
+                MatchDecision.source_track_id, MatchDecision.status, MatchDecision.target_track_id
+            )
+            .where(
+                MatchDecision.user_id == ctx.user_id,
+                MatchDecision.target_provider == target_provider,
+                MatchDecision.decided_by == "curator",
+                MatchDecision.undone_at.is_(None),
+                MatchDecision.source_track_id.in_(track_ids),
+            )
+            .order_by(MatchDecision.decided_at, MatchDecision.id)
+        ).all()
+    latest = {r.source_track_id: r for r in rows}  # the newest decision wins
+    if not latest:
+        return None
+    records = []
+    for source_id, track_id in source_ids.iter_rows():
+        rule = latest.get(track_id)
+        if rule is None or rule.status not in ("matched", "not_available"):
+            continue
+        target = rule.target_track_id if rule.status == "matched" else "not available"
+        records.append({"source_id": source_id, "catalog_id": target, "provider": target_provider})
+    return pl.DataFrame(records) if records else None
+
+
+def decide(matched: pl.DataFrame, policy: str) -> pl.DataFrame:
+    """Add ``take`` (the target id to add, or null) and ``status`` (matched,
+    pending, not_available) to ``match`` output under the review policy."""
+    if policy not in REVIEW_POLICIES:
+        raise UsageError(f"review_policy must be one of {REVIEW_POLICIES}, not {policy!r}")
+    take_review = policy == "best"
+    return matched.with_columns(
+        take=pl.when(
+            (pl.col("decision") == "auto") | ((pl.col("decision") == "review") & take_review)
+        )
+        .then(pl.col("catalog_id"))
+        .otherwise(None),
+        status=pl.when(pl.col("decision") == "auto")
+        .then(pl.lit("matched"))
+        .when(pl.col("decision") == "review")
+        .then(pl.lit("matched" if take_review else "pending"))
+        .otherwise(pl.lit("not_available")),
+    )
+
+
+def make_plan(
+    ctx: JobContext, provider: Provider, source: pl.DataFrame, policy: str
+) -> list[dict[str, Any]]:
+    """One row per source item (in source order): position, track_id, title,
+    artists, isrc, decision, rule, score, target id (``take``), status. The
+    decisions are recorded in the store together with the checkpoint."""
+    from engine.matching import match
+
+    target = provider.name
+    source = source.with_columns(pl.col("id").cast(pl.Utf8))
+    candidates = gather_candidates(ctx, provider, source)
+    ctx.progress.phase("matching", total=source.height)
+    rules = curator_rules(
+        ctx,
+        [int(t) for t in source["track_id"].to_list()],
+        target,
+        source.select("id", "track_id"),
+    )
+    result = match(source, candidates, rules=rules)
+    decided = decide(result, policy)
+    joined = source.select("id", "position", "track_id", "title", "artists", "isrc").join(
+        decided.rename({"source_id": "id"}), on="id", how="left"
+    )
+    rows = joined.sort("position").to_dicts()
+    plan = [
+        {
+            "position": int(r["position"]),
+            "track_id": int(r["track_id"]),
+            "title": r["title"],
+            "artists": r["artists"],
+            "isrc": r["isrc"],
+            "decision": r["decision"],
+            "rule": r["rule"],
+            "score": None if r["score"] is None or math.isnan(r["score"]) else round(r["score"], 4),
+            "target_id": r["take"],
+            "best_id": r["catalog_id"],
+            "status": r["status"],
+            "alternatives": [a["catalog_id"] for a in (r.get("alternatives") or [])][:3],
+        }
+        for r in rows
+    ]
+    seen: set[str] = set()
+    for row in plan:  # a target track is added once, at its first position
+        if row["target_id"] in seen:
+            row["status"], row["target_id"] = "duplicate", None
+        elif row["target_id"]:
+            seen.add(row["target_id"])
+    ctx.progress.advance(source.height)
+    _record(ctx, target, plan)
+    return plan
+
+
+def _record(ctx: JobContext, target: str, plan: list[dict[str, Any]]) -> None:
+    """Store the decisions and the plan checkpoint in one transaction, so a crash
+    never records decisions twice."""
+    ctx.checkpoint["plan"] = plan
+    with session_scope(ctx.runtime.engine) as session:
+        if ctx.user_id is not None:
+            for row in plan:
+                if row["rule"] == "curator" or row["status"] == "duplicate":
+                    continue
+                repo.record_decision(
+                    session,
+                    ctx.user_id,
+                    row["track_id"],
+                    target,
+                    status=row["status"],
+                    target_track_id=row["target_id"] or row["best_id"]
+                    if row["status"] == "matched"
+                    else None,
+                    score=row["score"],
+                    tier=row["decision"],
+                    rule=row["rule"],
+                    candidates=[row["best_id"], *row["alternatives"]]
+                    if row["status"] == "pending"
+                    else [],
+                    job_id=ctx.job_id,
+                )
+        session.execute(
+            update(Job).where(Job.id == ctx.job_id).values(checkpoint=dict(ctx.checkpoint))
+        )
