@@ -1,9 +1,81 @@
-"""CLI commands: to be filled by the owning feature (see module list in engine.cli)."""
+"""Playlist file commands: ``convert``, ``validate`` and ``inspect``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine import formats
+from engine.errors import DataError
+
+
+def convert(
+    source: Path = typer.Argument(..., help="Playlist file to read."),
+    target: Path = typer.Argument(..., help="File to write."),
+    from_format: str | None = typer.Option(None, "--from", help="Input format (default: sniffed)."),
+    to_format: str | None = typer.Option(None, "--to", help="Output format (default: extension)."),
+) -> None:
+    """Convert a playlist file to another format."""
+    playlists = formats.read_playlists(source, from_format)
+    formats.write_playlists(playlists, target, to_format)
+    tracks = sum(p.tracks.height for p in playlists)
+    typer.echo(f"wrote {tracks} tracks in {len(playlists)} playlist(s) to {target}")
+
+
+def validate(
+    file: Path = typer.Argument(..., help="Playlist file to check."),
+    from_format: str | None = typer.Option(None, "--from", help="Format (default: sniffed)."),
+) -> None:
+    """Report every problem in FILE at once (exit 1 if there are any)."""
+    problems = formats.validate(file, from_format)
+    for problem in problems:
+        typer.echo(f"{file}: {problem}")
+    if problems:
+        raise DataError(f"{file}: {len(problems)} problem(s) found")
+    typer.echo(f"{file}: valid")
+
+
+def summary(playlists: list[formats.Playlist]) -> list[tuple[str, int, int, int]]:
+    """``(playlist, tracks, with ISRC, with duration)`` for each playlist."""
+    rows = []
+    for playlist in playlists:
+        frame = playlist.tracks
+        rows.append(
+            (
+                playlist.name or "(unnamed)",
+                frame.height,
+                frame["isrc"].drop_nulls().len(),
+                frame["duration_ms"].drop_nulls().len(),
+            )
+        )
+    return rows
+
+
+def inspect(
+    file: Path = typer.Argument(..., help="Playlist file to summarise."),
+    from_format: str | None = typer.Option(None, "--from", help="Format (default: sniffed)."),
+) -> None:
+    """Summary table: tracks, with ISRC, with duration, problems found."""
+    fmt = from_format or formats.detect_format(file)
+    playlists = formats.read_playlists(file, fmt)
+    problems = formats.validate(file, fmt)
+    table = Table(title=f"{file} ({fmt})")
+    for column in ("playlist", "tracks", "with ISRC", "with duration"):
+        table.add_column(column, justify="left" if column == "playlist" else "right")
+    for name, tracks, with_isrc, with_duration in summary(playlists):
+        table.add_row(name, str(tracks), str(with_isrc), str(with_duration))
+    console = Console(width=100)
+    console.print(table)
+    console.print(f"problems found: {len(problems)}")
+    for problem in problems[:20]:
+        console.print(f"  {problem}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("convert")(convert)
+    app.command("validate")(validate)
+    app.command("inspect")(inspect)

@@ -1,0 +1,112 @@
+"""The table of formats, and choosing one from a name, an extension or the content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import FormatError, UsageError
+from engine.formats import csv_generic, exportify, m3u, pif
+from engine.formats._model import Format
+
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> None:
+    """Add a format to the table (built-ins are registered like any other)."""
+    FORMATS[fmt.name] = fmt
+
+
+register(
+    Format(
+        "pif",
+        (".pif", ".pif.json"),
+        pif.decode,
+        pif.encode,
+        pif.sniff,
+        multi=True,
+        description="Playlist Interchange Format (lossless, several playlists)",
+    )
+)
+register(
+    Format(
+        "exportify",
+        (),
+        exportify.decode,
+        exportify.encode,
+        exportify.sniff,
+        description="Exportify CSV (Spotify playlists)",
+    )
+)
+register(
+    Format(
+        "csv",
+        (".csv", ".tsv"),
+        csv_generic.decode,
+        csv_generic.encode,
+        csv_generic.sniff,
+        description="CSV with common header names",
+    )
+)
+register(
+    Format(
+        "m3u", (".m3u", ".m3u8"), m3u.decode, m3u.encode, m3u.sniff, description="M3U/M3U8 playlist"
+    )
+)
+
+ALIASES = {"m3u8": "m3u", "pif.json": "pif", "spotify-export": "spotify", "tsv": "csv"}
+
+SNIFF_ORDER = ("pif", "jspf", "spotify", "xspf", "exportify", "m3u", "csv")
+"""Content sniffing tries formats in this order (most specific first)."""
+
+
+def by_name(name: str) -> Format:
+    key = ALIASES.get(name.lower(), name.lower())
+    if key not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise UsageError(f"unknown format {name!r} (known: {known})")
+    return FORMATS[key]
+
+
+def by_extension(path: Path) -> Format | None:
+    name = path.name.lower()
+    best: tuple[int, Format] | None = None
+    for fmt in FORMATS.values():
+        for ext in fmt.extensions:
+            if name.endswith(ext) and (best is None or len(ext) > best[0]):
+                best = (len(ext), fmt)
+    return best[1] if best else None
+
+
+def sniff(head: str) -> Format | None:
+    for name in SNIFF_ORDER:
+        fmt = FORMATS.get(name)
+        if fmt is not None and fmt.sniff(head):
+            return fmt
+    return None
+
+
+def for_reading(path: Path, head: str, format: str | None) -> Format:
+    """The format to read ``path`` with: ``format`` if given, else sniffed, else by extension."""
+    if format:
+        return by_name(format)
+    sniffed = sniff(head)
+    by_ext = by_extension(path)
+    if sniffed is not None and (by_ext is None or by_ext.name == "csv" or sniffed is by_ext):
+        return sniffed
+    if by_ext is not None:
+        return by_ext
+    if sniffed is not None:
+        return sniffed
+    raise FormatError(path, "cannot tell the format", expected=f"one of {', '.join(FORMATS)}")
+
+
+def for_writing(path: Path, format: str | None) -> Format:
+    if format:
+        return by_name(format)
+    fmt = by_extension(path)
+    if fmt is None:
+        raise UsageError(
+            f"cannot tell the format to write from {path.name!r}; pass a format "
+            f"(one of {', '.join(sorted(FORMATS))})"
+        )
+    return fmt

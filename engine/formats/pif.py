@@ -1,0 +1,159 @@
+"""PIF, the Playlist Interchange Format: Crossfade's own versioned JSON document
+for one or more playlists with their tracks and every provider id known.
+
+The spec is ``docs/pif.md``; the JSON Schema ships as ``pif.schema.json``. Reading
+validates against the schema; a frame written to PIF reads back equal.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import polars as pl
+
+from engine.errors import FormatError
+from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, normalize_isrc
+from engine.formats._model import Playlist
+from engine.frame import extras_dict, tracks_frame
+
+PIF_VERSION = "1.0"
+MEDIA_TYPE = "application/vnd.crossfade.pif+json"
+_TRACK_TEXT = ("title", "album", "release_date", "provider", "provider_id", "url")
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The PIF JSON Schema (draft 2020-12), loaded from package data."""
+    text = resources.files("engine.formats").joinpath("pif.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """JSON from bytes (UTF-8, BOM allowed) or a FormatError naming the line."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(source, "not UTF-8 text", expected="a UTF-8 JSON file") from exc
+    except json.JSONDecodeError as exc:
+        raise FormatError(source, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
+
+
+def _split_extras(extras: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    ids = {k[len(IDS_PREFIX) :]: v for k, v in extras.items() if k.startswith(IDS_PREFIX)}
+    rest = {k: v for k, v in extras.items() if not k.startswith(IDS_PREFIX)}
+    return ids, rest
+
+
+def _track_doc(row: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": row["id"], "position": row["position"], "title": row["title"]}
+    if row["artists"]:
+        doc["artists"] = list(row["artists"])
+    for key in _TRACK_TEXT[1:]:
+        if row[key] is not None:
+            doc[key] = row[key]
+    ids, extras = _split_extras(extras_dict(row["extras"]))
+    if row["isrc"] is not None:
+        isrc = normalize_isrc(row["isrc"])
+        if isrc is None:
+            extras[INVALID_PREFIX + "isrc"] = row["isrc"]
+        else:
+            doc["isrc"] = isrc
+    if row["duration_ms"] is not None:
+        doc["duration_ms"] = row["duration_ms"]
+    if row["explicit"] is not None:
+        doc["explicit"] = row["explicit"]
+    if ids:
+        doc["ids"] = ids
+    if extras:
+        doc["extras"] = extras
+    return doc
+
+
+def playlist_doc(playlist: Playlist) -> dict[str, Any]:
+    """One playlist as its PIF object."""
+    doc: dict[str, Any] = {"name": playlist.name}
+    if playlist.description is not None:
+        doc["description"] = playlist.description
+    ids, extras = _split_extras(playlist.extras)
+    if ids:
+        doc["ids"] = ids
+    if extras:
+        doc["extras"] = extras
+    frame = playlist.tracks
+    if playlist.name is not None and frame.height and "playlist" in frame.columns:
+        frame = frame.with_columns(pl.col("playlist").fill_null(playlist.name))
+    doc["tracks"] = [_track_doc(row) for row in frame.iter_rows(named=True)]
+    return doc
+
+
+def document(playlists: list[Playlist]) -> dict[str, Any]:
+    """The whole PIF document for ``playlists``."""
+    return {
+        "pif": PIF_VERSION,
+        "generator": "crossfade",
+        "playlists": [playlist_doc(p) for p in playlists],
+    }
+
+
+def encode(playlists: list[Playlist]) -> bytes:
+    text = json.dumps(document(playlists), ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+def _track_record(doc: dict[str, Any], index: int, playlist: str | None) -> dict[str, Any]:
+    record: dict[str, Any] = {key: doc.get(key) for key in _TRACK_TEXT}
+    record["id"] = doc.get("id", str(index))
+    record["position"] = doc.get("position", index)
+    record["artists"] = doc.get("artists", [])
+    record["isrc"] = doc.get("isrc")
+    record["duration_ms"] = doc.get("duration_ms")
+    record["explicit"] = doc.get("explicit")
+    record["playlist"] = playlist
+    extras = {IDS_PREFIX + k: v for k, v in doc.get("ids", {}).items()}
+    extras.update(doc.get("extras", {}))
+    record["extras"] = extras
+    return record
+
+
+def playlists_from_document(doc: dict[str, Any]) -> list[Playlist]:
+    """Playlists from an already validated PIF document."""
+    playlists = []
+    for item in doc["playlists"]:
+        name = item.get("name")
+        records = [_track_record(t, i, name) for i, t in enumerate(item["tracks"])]
+        extras = {IDS_PREFIX + k: v for k, v in item.get("ids", {}).items()}
+        extras.update(item.get("extras", {}))
+        playlists.append(
+            Playlist(
+                name=name,
+                tracks=tracks_frame(records),
+                description=item.get("description"),
+                extras=extras,
+            )
+        )
+    return playlists
+
+
+def decode(data: bytes, source: str) -> list[Playlist]:
+    from engine.formats.validation import document_problems
+
+    doc = parse_json(data, source)
+    problems = document_problems(doc)
+    if problems:
+        first = problems[0]
+        more = (
+            f" (and {len(problems) - 1} more; see `crossfade validate`)"
+            if len(problems) > 1
+            else ""
+        )
+        raise FormatError(source, first.message + more, pointer=first.pointer)
+    return playlists_from_document(doc)
+
+
+def sniff(head: str) -> bool:
+    text = head.lstrip("\ufeff").lstrip()
+    return text.startswith("{") and '"pif"' in text[:2000]

@@ -1,0 +1,72 @@
+"""``crossfade convert / validate / inspect``: exit codes 0/1/2 and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from formats_helpers import FIXTURES, rows
+
+import engine.formats as formats
+from engine.cli import main
+
+
+def test_convert_m3u_to_pif_and_back_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pif = tmp_path / "out.pif.json"
+    assert main(["convert", str(FIXTURES / "extended.m3u8"), str(pif)]) == 0
+    assert "wrote 4 tracks in 1 playlist(s)" in capsys.readouterr().out
+    assert rows(formats.read(pif)) == rows(formats.read(FIXTURES / "extended.m3u8"))
+    out = tmp_path / "out.txt"
+    assert main(["convert", str(pif), str(out), "--to", "csv"]) == 0
+    assert formats.detect_format(out) == "csv"
+
+
+def test_convert_with_from_overrides_sniffing(tmp_path: Path) -> None:
+    source = tmp_path / "list.txt"
+    source.write_text("Song,Artist\nYellow,Coldplay\n", "utf-8")
+    target = tmp_path / "list.m3u8"
+    assert main(["convert", str(source), str(target), "--from", "csv"]) == 0
+    assert "#EXTINF:-1,Coldplay - Yellow" in target.read_text("utf-8")
+
+
+def test_validate_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(FIXTURES / "two-playlists.pif.json")]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert main(["validate", str(FIXTURES / "broken.pif.json")]) == 1
+    captured = capsys.readouterr()
+    assert "/playlists/0/tracks/3/position" in captured.out
+    assert captured.err.strip().splitlines() == [
+        f"crossfade: error: {FIXTURES / 'broken.pif.json'}: 12 problem(s) found"
+    ]
+
+
+def test_inspect_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(FIXTURES / "generic.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "with ISRC" in out
+    assert "problems found: 1" in out
+    assert "unreadable isrc 'NOT-AN-ISRC'" in out
+
+
+def test_bad_input_is_one_line_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Colour,Shape\nred,round\n", "utf-8")
+    assert main(["convert", str(bad), str(tmp_path / "x.pif.json")]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "bad.csv:1" in err and "title" in err
+    assert not (tmp_path / "x.pif.json").exists()
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert main(["convert", str(FIXTURES / "generic.csv")]) == 2
+    assert main(["inspect"]) == 2
+
+
+def test_unknown_output_format_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["convert", str(FIXTURES / "generic.csv"), str(tmp_path / "x.docx")]) == 1
+    assert "cannot tell the format" in capsys.readouterr().err
+    assert main(["convert", str(FIXTURES / "generic.csv"), str(tmp_path / "x"), "--to", "wav"]) == 1
+    assert "unknown format 'wav'" in capsys.readouterr().err
