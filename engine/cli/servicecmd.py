@@ -94,7 +94,30 @@ def tokens_revoke(
     typer.echo(f"token {token_id} revoked")
 
 
+def api_command(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
+    start_jobs: bool = typer.Option(
+        True, help="Run submitted jobs here (off: leave them to `crossfade worker`)."
+    ),
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from engine.api import create_app
+
+    runtime = state(ctx).runtime
+    flags.require(runtime, runtime.settings, "feature.api")
+    typer.echo(f"Crossfade API on http://{host}:{port} (docs at /docs)", err=True)
+    try:
+        uvicorn.run(create_app(runtime, start_jobs=start_jobs), host=host, port=port)
+    finally:
+        runtime.close()
+
+
 def register(app: typer.Typer) -> None:
     """Add ``flags``, ``tokens`` and ``api`` to the root app."""
     app.add_typer(flags_app, name="flags")
     app.add_typer(tokens_app, name="tokens")
+    app.command("api")(api_command)

@@ -1,0 +1,141 @@
+"""Request and response bodies of the HTTP API (pydantic, so OpenAPI documents them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+MAX_PAGE = 500
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a longer list."""
+
+    items: list[T]
+    total: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    limit: int = Field(ge=1)
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    provider: str
+    display_name: str | None
+    external_user_id: str | None
+    status: str = Field(description="connected | needs_reconnect | disconnected")
+    status_reason: str | None
+    expires_at: datetime | None
+
+
+class Playlist(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    source: str = Field(description="provider | file")
+    provider: str | None
+    provider_playlist_id: str | None
+    kind: str
+    description: str | None
+    item_count: int = Field(0, description="Items shown (latest complete snapshot).")
+    created_at: datetime
+
+
+class PlaylistItem(BaseModel):
+    position: int
+    track_id: int
+    title: str
+    artists: list[str]
+    album: str | None
+    duration_ms: int | None
+    isrc: str | None
+    explicit: bool | None
+    provider: str | None
+    provider_id: str | None
+    override: str | None = Field(description="'replace' when a curator swapped the track.")
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Job(BaseModel):
+    id: str
+    kind: str
+    state: str = Field(description="queued | running | waiting | succeeded | failed | cancelled")
+    params: dict[str, Any]
+    progress: dict[str, Any]
+    result: dict[str, Any]
+    error: str | None
+    attempts: int
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    playlist_id: int = Field(ge=1)
+    format: str = Field(
+        "pif", min_length=1, max_length=16, description="pif, csv, m3u, xspf, jspf..."
+    )
+
+
+class Export(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    playlist_id: int | None
+    job_id: str | None
+    format: str
+    size_bytes: int | None
+    created_at: datetime
+    download_url: str
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    source_track_id: int
+    target_provider: str
+    score: float | None
+    tier: str | None
+    candidates: list[dict[str, Any]]
+    decided_at: datetime
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_track_id: str | None = Field(
+        max_length=255, description="The chosen candidate, or null for 'not available'."
+    )
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    source_track_id: int
+    target_provider: str
+    target_track_id: str | None
+    status: str = Field(description="matched | not_available | pending | reviewed")
+    score: float | None
+    tier: str | None
+    decided_by: str
+    decided_at: datetime
+    undone_at: datetime | None
+
+
+class Flag(BaseModel):
+    name: str
+    enabled: bool
+    origin: str = Field(description="default | settings | database")
+    description: str
+
+
+class Health(BaseModel):
+    status: str
