@@ -1,0 +1,703 @@
+"""Emulated TIDAL API v2 (JSON:API), after ``tidal-api-oas.json``.
+
+``application/vnd.api+json`` both ways (writes with another content type get
+415); cursor paging through ``links.next`` (20 items a page, as recorded);
+``filter[...]`` the endpoint does not document -> 400 listing the available
+ones; ``filter[isrc]`` takes several ISRCs (one track each, unpaged) or one
+ISRC (paged, several tracks); at most 50 items per add/remove and 20 per
+reorder (``maxItems`` in the payload schemas); every mutation honours
+``Idempotency-Key`` (same key + same payload within an hour replays the first
+response; a different payload with that key gets 422).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from engine.sandbox.base import ProviderApi
+from engine.sandbox.catalog import CatalogTrack, derive_id
+from engine.sandbox.state import Playlist, PlaylistItem
+from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
+
+MEDIA_TYPE = "application/vnd.api+json"
+ADD_MAX = 50
+REORDER_MAX = 20
+IDEMPOTENCY_TTL_S = 3600
+_PL_READ = ("playlists.read", "r_usr")
+_PL_WRITE = ("playlists.write", "w_usr")
+_COL_READ = ("collection.read", "r_usr")
+_COL_WRITE = ("collection.write", "w_usr")
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+}
+
+
+def iso_duration(ms: int) -> str:
+    """``PT3M5S`` style duration."""
+    minutes, seconds = divmod(ms // 1000, 60)
+    return f"PT{minutes}M{seconds}S" if minutes else f"PT{seconds}S"
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("o"):
+            raise ValueError(raw)
+        return int(raw[1:])
+    except ValueError as exc:
+        raise ApiError(400, "Invalid page cursor", parameter="page[cursor]") from exc
+
+
+class TidalApi(ProviderApi):
+    name = "tidal"
+
+    def register(self) -> None:
+        add = self.router.add
+        add("GET", "/users/{id}", self.get_user, ("user.read", "r_usr"))
+        add("GET", "/tracks", self.list_tracks)
+        add("GET", "/tracks/{id}", self.get_track)
+        add("GET", "/playlists", self.list_playlists, _PL_READ)
+        add("POST", "/playlists", self.create_playlist, _PL_WRITE)
+        add("GET", "/playlists/{id}", self.get_playlist)
+        add("PATCH", "/playlists/{id}", self.update_playlist, _PL_WRITE)
+        add("DELETE", "/playlists/{id}", self.delete_playlist, _PL_WRITE)
+        items = "/playlists/{id}/relationships/items"
+        add("GET", items, self.playlist_items)
+        add("POST", items, self.add_items, _PL_WRITE)
+        add("DELETE", items, self.remove_items, _PL_WRITE)
+        add("PATCH", items, self.reorder_items, _PL_WRITE)
+        liked = "/userCollectionTracks/{id}/relationships/items"
+        add("GET", liked, self.collection_tracks, _COL_READ)
+        add("POST", liked, self.collect_tracks, _COL_WRITE)
+        add("DELETE", liked, self.uncollect_tracks, _COL_WRITE)
+        add(
+            "GET",
+            "/userCollectionAlbums/{id}/relationships/items",
+            self.collection_albums,
+            _COL_READ,
+        )
+        add(
+            "GET",
+            "/userCollectionPlaylists/{id}/relationships/items",
+            self.collection_playlists,
+            _COL_READ,
+        )
+        add(
+            "GET",
+            "/searchResults/{id}/relationships/tracks",
+            self.search_tracks,
+            ("search.read", "r_usr"),
+        )
+
+    # errors, limits --------------------------------------------------------------
+    def render_error(self, error: ApiError) -> httpx.Response:
+        entry: dict[str, Any] = {
+            "id": derive_id("tidal", "error", error.message),
+            "status": str(error.status),
+            "code": _TITLES.get(error.status, "ERROR").upper().replace(" ", "_"),
+            "detail": error.message,
+        }
+        if error.parameter:
+            entry["source"] = {"parameter": error.parameter}
+        return json_response(
+            error.status, {"errors": [entry]}, error.headers, media_type=MEDIA_TYPE
+        )
+
+    def before(self, request: SandboxRequest) -> None:
+        wait = self.state.hit_window("tidal", self.state.config.tidal_rate)
+        if wait is not None:
+            raise ApiError(
+                429, "Rate limit exceeded", headers={"Retry-After": str(max(1, round(wait)))}
+            )
+        if request.method in ("POST", "PATCH", "DELETE") and request.body:
+            ctype = request.headers.get("content-type", "").split(";")[0].strip()
+            if ctype != MEDIA_TYPE:
+                raise ApiError(415, f"Content-Type must be {MEDIA_TYPE}")
+
+    def quota_response(self) -> httpx.Response:
+        return self.render_error(ApiError(429, "Rate limit exceeded", headers={"Retry-After": "1"}))
+
+    def _filters(self, request: SandboxRequest, allowed: tuple[str, ...]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for key, _value in request.query:
+            if key.startswith("filter["):
+                name = key[7:-1]
+                if name not in allowed:
+                    raise ApiError(
+                        400,
+                        f"Unknown filter {key}; available filters: "
+                        + ", ".join(f"filter[{a}]" for a in allowed),
+                        parameter=key,
+                    )
+                found[name] = request.args(key)
+                if len(found[name]) > self.state.config.tidal_filter_max:
+                    raise ApiError(
+                        400,
+                        f"Too many values for {key} (max {self.state.config.tidal_filter_max})",
+                        parameter=key,
+                    )
+        return found
+
+    def _include(self, request: SandboxRequest, allowed: tuple[str, ...]) -> set[str]:
+        wanted = set(request.args("include"))
+        bad = wanted - set(allowed)
+        if bad:
+            raise ApiError(400, f"Invalid include path: {sorted(bad)[0]}", parameter="include")
+        return wanted
+
+    def _me(self, request: SandboxRequest) -> str:
+        raw = request.params["id"]
+        if raw not in ("me", self.user_id):
+            raise ApiError(404, "Resource not found")
+        return self.user_id
+
+    # documents ---------------------------------------------------------------------
+    def track_resource(self, track: CatalogTrack, include: set[str]) -> dict[str, Any]:
+        track_id = track.ids[self.name]
+        obj: dict[str, Any] = {
+            "id": track_id,
+            "type": "tracks",
+            "attributes": {
+                "title": track.title,
+                "isrc": track.isrc or "",
+                "duration": iso_duration(track.duration_ms),
+                "explicit": track.explicit,
+                "key": "UNKNOWN",
+                "keyScale": "UNKNOWN",
+                "mediaTags": ["LOSSLESS"],
+                "popularity": 0.5,
+                "externalLinks": [],
+            },
+        }
+        rels: dict[str, Any] = {}
+        self_link = f"/tracks/{track_id}/relationships"
+        if "albums" in include:
+            rels["albums"] = {
+                "data": [{"id": track.album_ids[self.name], "type": "albums"}],
+                "links": {"self": f"{self_link}/albums"},
+            }
+        if "artists" in include:
+            rels["artists"] = {
+                "data": [
+                    {"id": self.state.catalog_artist_id(self.name, a), "type": "artists"}
+                    for a in track.artists
+                ],
+                "links": {"self": f"{self_link}/artists"},
+            }
+        if rels:
+            obj["relationships"] = rels
+        return obj
+
+    def included_for(
+        self, tracks: list[CatalogTrack], include: set[str], with_tracks: bool = False
+    ) -> list[dict[str, Any]]:
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for track in tracks:
+            if with_tracks:
+                out[("tracks", track.ids[self.name])] = self.track_resource(track, set())
+            if "albums" in include:
+                album = self.state.catalog.album(self.name, track.album_ids[self.name])
+                count = len(album.track_ids) if album else 1
+                out[("albums", track.album_ids[self.name])] = {
+                    "id": track.album_ids[self.name],
+                    "type": "albums",
+                    "attributes": {
+                        "title": track.album,
+                        "albumType": "ALBUM",
+                        "barcodeId": "",
+                        "duration": iso_duration(track.duration_ms * count),
+                        "explicit": track.explicit,
+                        "mediaTags": [],
+                        "numberOfItems": count,
+                        "numberOfVolumes": 1,
+                        "popularity": 0.5,
+                        "releaseDate": track.release_date or "2000-01-01",
+                    },
+                }
+            if "artists" in include:
+                for artist in track.artists:
+                    artist_id = self.state.catalog_artist_id(self.name, artist)
+                    out[("artists", artist_id)] = {
+                        "id": artist_id,
+                        "type": "artists",
+                        "attributes": {"name": artist, "popularity": 0.5},
+                    }
+        return list(out.values())
+
+    def paged(
+        self, request: SandboxRequest, items: list[Any], render: Callable[[Any], dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        size = self.state.config.tidal_page_size
+        offset = _offset(request.arg("page[cursor]"))
+        chunk = items[offset : offset + size]
+        self_query = urlencode(request.query)
+        links: dict[str, Any] = {
+            "self": f"{request.path}?{self_query}" if request.query else request.path
+        }
+        if offset + size < len(items):
+            cursor = _cursor(offset + size)
+            keep = [(k, v) for k, v in request.query if k != "page[cursor]"]
+            links["next"] = f"{request.path}?{httpx.QueryParams([*keep, ('page[cursor]', cursor)])}"
+            links["meta"] = {"nextCursor": cursor}
+        return [render(x) for x in chunk], links
+
+    def doc(self, status: int, body: dict[str, Any]) -> httpx.Response:
+        return json_response(status, body, media_type=MEDIA_TYPE)
+
+    def playlist_resource(self, playlist: Playlist) -> dict[str, Any]:
+        tracks = [self.state.catalog.track(self.name, i.track_id) for i in playlist.items]
+        return {
+            "id": playlist.id,
+            "type": "playlists",
+            "attributes": {
+                "name": playlist.name,
+                "description": playlist.description,
+                "accessType": "PUBLIC" if playlist.public else "UNLISTED",
+                "bounded": True,
+                "createdAt": iso(playlist.created_at),
+                "lastModifiedAt": iso(playlist.modified_at),
+                "duration": iso_duration(sum(t.duration_ms for t in tracks if t)),
+                "externalLinks": [],
+                "numberOfFollowers": len(playlist.followers),
+                "numberOfItems": len(playlist.items),
+                "playlistType": "USER",
+            },
+        }
+
+    def item_identifier(self, item: PlaylistItem) -> dict[str, Any]:
+        return {
+            "id": item.track_id,
+            "type": "tracks",
+            "meta": {"addedAt": iso(item.added_at), "itemId": item.item_id},
+        }
+
+    # idempotency ---------------------------------------------------------------------------
+    def idempotent(
+        self, request: SandboxRequest, action: Callable[[], httpx.Response]
+    ) -> httpx.Response:
+        key = request.headers.get("idempotency-key")
+        if not key:
+            return action()
+        digest = hashlib.sha256(
+            f"{request.method} {request.path}\n".encode() + request.body
+        ).hexdigest()
+        slot = (self.user_id, key)
+        seen = self.state.idempotency.get(slot)
+        if seen and self.state.clock() - seen[1][0] < IDEMPOTENCY_TTL_S:
+            if seen[0] != digest:
+                raise ApiError(422, "Idempotency-Key reused with a different payload")
+            _, status, headers, content = seen[1]
+            return httpx.Response(status, headers=headers, content=content)
+        response = action()
+        if response.status_code < 500:
+            self.state.idempotency[slot] = (
+                digest,
+                (
+                    self.state.clock(),
+                    response.status_code,
+                    dict(response.headers),
+                    response.content,
+                ),
+            )
+        return response
+
+    def _payload(
+        self,
+        request: SandboxRequest,
+        max_items: int,
+        types: tuple[str, ...] = ("tracks", "videos"),
+        need_item_id: bool = False,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise ApiError(400, "Request body must contain a data array")
+        data = body["data"]
+        if not 1 <= len(data) <= max_items:
+            raise ApiError(400, f"data must hold between 1 and {max_items} items")
+        for n, entry in enumerate(data):
+            if not isinstance(entry, dict) or not entry.get("id") or entry.get("type") not in types:
+                raise ApiError(400, f"Invalid resource identifier at /data/{n}")
+            if need_item_id and not (entry.get("meta") or {}).get("itemId"):
+                raise ApiError(400, f"Missing meta.itemId at /data/{n}")
+        meta = body.get("meta") or {}
+        return data, meta if isinstance(meta, dict) else {}
+
+    # handlers ------------------------------------------------------------------------------
+    def get_user(self, request: SandboxRequest) -> httpx.Response:
+        user_id = self._me(request)
+        user = self.state.user(self.name, user_id)
+        return self.doc(
+            200,
+            {
+                "data": {
+                    "id": user_id,
+                    "type": "users",
+                    "attributes": {
+                        "username": user_id,
+                        "country": user.country,
+                        "developerAccessTier": "THIRD_PARTY",
+                        "firstName": user.display_name,
+                    },
+                },
+                "links": {"self": request.path},
+            },
+        )
+
+    def list_tracks(self, request: SandboxRequest) -> httpx.Response:
+        filters = self._filters(request, ("id", "isrc", "owners.id"))
+        include = self._include(request, ("albums", "artists"))
+        if not filters:
+            raise ApiError(
+                400, "At least one filter is required: filter[id], filter[isrc], filter[owners.id]"
+            )
+        tracks: list[CatalogTrack] = []
+        isrcs = filters.get("isrc", [])
+        if len(isrcs) > 1:
+            tracks = [hits[0] for i in isrcs if (hits := self.state.catalog.by_isrc(self.name, i))]
+            links: dict[str, Any] = {"self": request.path}
+            data = [self.track_resource(t, include) for t in tracks]
+        else:
+            if isrcs:
+                tracks = self.state.catalog.by_isrc(self.name, isrcs[0])
+            for track_id in filters.get("id", []):
+                found = self.state.catalog.track(self.name, track_id)
+                if found:
+                    tracks.append(found)
+            data, links = self.paged(request, tracks, lambda t: self.track_resource(t, include))
+            shown = {d["id"] for d in data}
+            tracks = [t for t in tracks if t.ids[self.name] in shown]
+        body: dict[str, Any] = {"data": data, "links": links}
+        if include:
+            body["included"] = self.included_for(tracks, include)
+        return self.doc(200, body)
+
+    def get_track(self, request: SandboxRequest) -> httpx.Response:
+        include = self._include(request, ("albums", "artists"))
+        track = self.state.catalog.track(self.name, request.params["id"])
+        if track is None:
+            raise ApiError(404, "Track not found")
+        body: dict[str, Any] = {
+            "data": self.track_resource(track, include),
+            "links": {"self": request.path},
+        }
+        if include:
+            body["included"] = self.included_for([track], include)
+        return self.doc(200, body)
+
+    def _visible(self, playlist: Playlist | None) -> Playlist:
+        if playlist is None or (not playlist.public and playlist.owner != self.user_id):
+            raise ApiError(404, "Playlist not found")
+        return playlist
+
+    def _owned(self, request: SandboxRequest) -> Playlist:
+        playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
+        if playlist.owner != self.user_id:
+            raise ApiError(403, "Only the owner can change this playlist")
+        return playlist
+
+    def list_playlists(self, request: SandboxRequest) -> httpx.Response:
+        filters = self._filters(request, ("collaborators.id", "id", "owners.id"))
+        if not filters:
+            raise ApiError(
+                400,
+                "At least one filter is required: filter[id], "
+                "filter[owners.id], filter[collaborators.id]",
+            )
+        playlists: list[Playlist] = []
+        for owner in filters.get("owners.id", []):
+            owner_id = self.user_id if owner == "me" else owner
+            playlists.extend(
+                p
+                for p in self.state.playlists.values()
+                if p.provider == self.name
+                and p.owner == owner_id
+                and (p.public or owner_id == self.user_id)
+            )
+        for playlist_id in filters.get("id", []):
+            found = self.state.playlist(self.name, playlist_id)
+            if found and (found.public or found.owner == self.user_id):
+                playlists.append(found)
+        playlists.sort(key=lambda p: -p.created_at)
+        data, links = self.paged(request, playlists, self.playlist_resource)
+        return self.doc(200, {"data": data, "links": links})
+
+    def create_playlist(self, request: SandboxRequest) -> httpx.Response:
+        def action() -> httpx.Response:
+            body = request.json()
+            data = body.get("data") if isinstance(body, dict) else None
+            attrs = data.get("attributes") if isinstance(data, dict) else None
+            if (
+                not isinstance(data, dict)
+                or data.get("type") != "playlists"
+                or not isinstance(attrs, dict)
+            ):
+                raise ApiError(400, "Request body must be a playlists resource")
+            name = attrs.get("name")
+            if not isinstance(name, str) or not name:
+                raise ApiError(400, "name is required")
+            access = attrs.get("accessType", "UNLISTED")
+            if access not in ("PUBLIC", "UNLISTED"):
+                raise ApiError(400, "Invalid accessType")
+            playlist = self.state.create_playlist(
+                self.name,
+                self.user_id,
+                name,
+                str(attrs.get("description") or ""),
+                public=access == "PUBLIC",
+            )
+            return self.doc(
+                201,
+                {
+                    "data": self.playlist_resource(playlist),
+                    "links": {"self": f"/playlists/{playlist.id}"},
+                },
+            )
+
+        return self.idempotent(request, action)
+
+    def get_playlist(self, request: SandboxRequest) -> httpx.Response:
+        include = self._include(request, ("items", "owners"))
+        playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
+        resource = self.playlist_resource(playlist)
+        body: dict[str, Any] = {"data": resource, "links": {"self": request.path}}
+        if "items" in include:
+            first = playlist.items[: self.state.config.tidal_page_size]
+            rel: dict[str, Any] = {
+                "data": [self.item_identifier(i) for i in first],
+                "links": {"self": f"{request.path}/relationships/items"},
+            }
+            if len(playlist.items) > len(first):
+                cursor = _cursor(len(first))
+                rel["links"]["next"] = (
+                    f"{request.path}/relationships/items?"
+                    f"{httpx.QueryParams({'page[cursor]': cursor})}"
+                )
+                rel["links"]["meta"] = {"nextCursor": cursor}
+            resource["relationships"] = {"items": rel}
+            tracks = [t for i in first if (t := self.state.catalog.track(self.name, i.track_id))]
+            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+        return self.doc(200, body)
+
+    def update_playlist(self, request: SandboxRequest) -> httpx.Response:
+        playlist = self._owned(request)
+
+        def action() -> httpx.Response:
+            body = request.json()
+            data = body.get("data") if isinstance(body, dict) else None
+            if (
+                not isinstance(data, dict)
+                or data.get("type") != "playlists"
+                or data.get("id") != playlist.id
+            ):
+                raise ApiError(400, "data must be the playlists resource being updated")
+            attrs = data.get("attributes") or {}
+            if "name" in attrs:
+                playlist.name = str(attrs["name"])
+            if "description" in attrs:
+                playlist.description = str(attrs["description"] or "")
+            if "accessType" in attrs:
+                playlist.public = attrs["accessType"] == "PUBLIC"
+            self.state.touch(playlist)
+            return self.doc(
+                200, {"data": self.playlist_resource(playlist), "links": {"self": request.path}}
+            )
+
+        return self.idempotent(request, action)
+
+    def delete_playlist(self, request: SandboxRequest) -> httpx.Response:
+        playlist = self._owned(request)
+
+        def action() -> httpx.Response:
+            self.state.playlists.pop((self.name, playlist.id), None)
+            for library in self.state.libraries.values():
+                if playlist.id in library.playlists:
+                    library.playlists.remove(playlist.id)
+            return self.doc(200, {"links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def playlist_items(self, request: SandboxRequest) -> httpx.Response:
+        include = self._include(request, ("items",))
+        playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
+        data, links = self.paged(request, playlist.items, self.item_identifier)
+        body: dict[str, Any] = {"data": data, "links": links}
+        if include:
+            tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
+            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+        return self.doc(200, body)
+
+    def add_items(self, request: SandboxRequest) -> httpx.Response:
+        playlist = self._owned(request)
+
+        def action() -> httpx.Response:
+            data, meta = self._payload(request, ADD_MAX)
+            at = len(playlist.items)
+            before = meta.get("positionBefore")
+            if before is not None:
+                positions = [n for n, i in enumerate(playlist.items) if i.item_id == before]
+                if not positions:
+                    raise ApiError(400, "positionBefore does not name an item of this playlist")
+                at = positions[0]
+            found = [e["id"] for e in data if self.state.catalog.track(self.name, e["id"])]
+            skipped = [
+                {"id": e["id"], "type": e["type"], "reason": "NOT_FOUND"}
+                for e in data
+                if not self.state.catalog.track(self.name, e["id"])
+            ]
+            room = self.state.room_left(playlist)
+            if room is not None and len(found) > room:
+                raise ApiError(422, "Playlist item limit reached")
+            new = self.state.new_items(playlist, found, self.user_id)
+            playlist.items[at:at] = new
+            self.state.touch(playlist)
+            return self.doc(
+                200,
+                {
+                    "data": [self.item_identifier(i) for i in new],
+                    "links": {"self": request.path},
+                    "meta": {"skipped": skipped},
+                },
+            )
+
+        return self.idempotent(request, action)
+
+    def remove_items(self, request: SandboxRequest) -> httpx.Response:
+        playlist = self._owned(request)
+
+        def action() -> httpx.Response:
+            data, _ = self._payload(request, ADD_MAX, need_item_id=True)
+            doomed = {e["meta"]["itemId"] for e in data}
+            known = {i.item_id for i in playlist.items}
+            if doomed - known:
+                raise ApiError(400, "Unknown itemId in payload")
+            playlist.items = [i for i in playlist.items if i.item_id not in doomed]
+            self.state.touch(playlist)
+            return self.doc(200, {"links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def reorder_items(self, request: SandboxRequest) -> httpx.Response:
+        playlist = self._owned(request)
+
+        def action() -> httpx.Response:
+            data, meta = self._payload(request, REORDER_MAX, need_item_id=True)
+            before = meta.get("positionBefore")
+            if not before:
+                raise ApiError(400, "meta.positionBefore is required")
+            moving_ids = [e["meta"]["itemId"] for e in data]
+            by_id = {i.item_id: i for i in playlist.items}
+            if any(m not in by_id for m in moving_ids) or (before != "END" and before not in by_id):
+                raise ApiError(400, "Unknown itemId in payload")
+            moving = [by_id[m] for m in moving_ids]
+            rest = [i for i in playlist.items if i.item_id not in set(moving_ids)]
+            at = (
+                len(rest)
+                if before == "END"
+                else next((n for n, i in enumerate(rest) if i.item_id == before), len(rest))
+            )
+            playlist.items = rest[:at] + moving + rest[at:]
+            self.state.touch(playlist)
+            return self.doc(200, {"links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def collection_tracks(self, request: SandboxRequest) -> httpx.Response:
+        self._include(request, ("items",))
+        user_id = self._me(request)
+        liked = self.state.library(self.name, user_id).liked
+
+        def render(entry: tuple[str, float]) -> dict[str, Any]:
+            return {"id": entry[0], "type": "tracks", "meta": {"addedAt": iso(entry[1])}}
+
+        data, links = self.paged(request, liked, render)
+        body: dict[str, Any] = {"data": data, "links": links}
+        if request.args("include"):
+            tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
+            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+        return self.doc(200, body)
+
+    def collect_tracks(self, request: SandboxRequest) -> httpx.Response:
+        user_id = self._me(request)
+
+        def action() -> httpx.Response:
+            data, _ = self._payload(request, ADD_MAX, types=("tracks",))
+            liked = self.state.library(self.name, user_id).liked
+            have = {e[0] for e in liked}
+            added = []
+            for entry in data:
+                if self.state.catalog.track(self.name, entry["id"]) is None:
+                    raise ApiError(404, f"Track {entry['id']} not found")
+                if entry["id"] not in have:
+                    liked.insert(0, (entry["id"], self.state.clock()))
+                    have.add(entry["id"])
+                    added.append({"id": entry["id"], "type": "tracks"})
+            return self.doc(200, {"data": added, "links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def uncollect_tracks(self, request: SandboxRequest) -> httpx.Response:
+        user_id = self._me(request)
+
+        def action() -> httpx.Response:
+            data, _ = self._payload(request, ADD_MAX, types=("tracks",))
+            gone = {e["id"] for e in data}
+            library = self.state.library(self.name, user_id)
+            library.liked = [e for e in library.liked if e[0] not in gone]
+            return self.doc(200, {"links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def collection_albums(self, request: SandboxRequest) -> httpx.Response:
+        self._include(request, ("items",))
+        user_id = self._me(request)
+        saved = self.state.library(self.name, user_id).saved_albums
+        data, links = self.paged(
+            request, saved, lambda e: {"id": e[0], "type": "albums", "meta": {"addedAt": iso(e[1])}}
+        )
+        return self.doc(200, {"data": data, "links": links})
+
+    def collection_playlists(self, request: SandboxRequest) -> httpx.Response:
+        self._include(request, ("items",))
+        user_id = self._me(request)
+        ids = [
+            i
+            for i in self.state.library(self.name, user_id).playlists
+            if (p := self.state.playlist(self.name, i)) and p.owner != user_id
+        ]
+        data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
+        return self.doc(200, {"data": data, "links": links})
+
+    def search_tracks(self, request: SandboxRequest) -> httpx.Response:
+        include = self._include(request, ("tracks",))
+        query = request.params["id"]
+        hits = self.state.catalog.search(self.name, query)
+        data, links = self.paged(
+            request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
+        )
+        body: dict[str, Any] = {"data": data, "links": links}
+        if include:
+            shown = {d["id"] for d in data}
+            body["included"] = self.included_for(
+                [t for t in hits if t.ids[self.name] in shown], set(), with_tracks=True
+            )
+        return self.doc(200, body)
