@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from engine.errors import FormatError, UsageError
-from engine.formats import csv_generic, exportify, m3u, pif
+from engine.formats import csv_generic, exportify, jspf, m3u, pif, spotify_export, xspf
 from engine.formats._model import Format
 
 FORMATS: dict[str, Format] = {}
@@ -53,6 +54,39 @@ register(
     )
 )
 
+register(
+    Format(
+        "xspf",
+        (".xspf",),
+        xspf.decode,
+        xspf.encode,
+        xspf.sniff,
+        description="XSPF (VLC and others), parsed safely",
+    )
+)
+register(
+    Format(
+        "jspf",
+        (".jspf",),
+        jspf.decode,
+        jspf.encode,
+        jspf.sniff,
+        description="JSPF incl. ListenBrainz extensions",
+    )
+)
+
+register(
+    Format(
+        "spotify",
+        (),
+        spotify_export.decode,
+        spotify_export.encode,
+        spotify_export.sniff,
+        multi=True,
+        description="Spotify account-data export (Playlist1.json, YourLibrary.json)",
+    )
+)
+
 ALIASES = {"m3u8": "m3u", "pif.json": "pif", "spotify-export": "spotify", "tsv": "csv"}
 
 SNIFF_ORDER = ("pif", "jspf", "spotify", "xspf", "exportify", "m3u", "csv")
@@ -67,8 +101,13 @@ def by_name(name: str) -> Format:
     return FORMATS[key]
 
 
+_SPOTIFY_EXPORT_NAME = re.compile(r"^(playlist\d+|yourlibrary)\.json$")
+
+
 def by_extension(path: Path) -> Format | None:
     name = path.name.lower()
+    if _SPOTIFY_EXPORT_NAME.match(name):
+        return FORMATS.get("spotify")
     best: tuple[int, Format] | None = None
     for fmt in FORMATS.values():
         for ext in fmt.extensions:

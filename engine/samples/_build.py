@@ -480,7 +480,7 @@ def main(itunes: Path) -> None:
     write_playlists([m3u], HERE / "road-trip.m3u8")
     write_user_csv(tracks, HERE / "road-trip.csv")
     if "xspf" in formats.FORMATS:
-        xspf = _with_locations(tracks, "file:///home/alex/Music/")
+        xspf = _with_locations(tracks, "/home/alex/Music/")
         write_playlists(
             [Playlist(name="Road Trip", tracks=tracks_frame(xspf))], HERE / "road-trip.xspf"
         )

@@ -11,7 +11,9 @@ import engine.formats as formats
 from engine.cli import main
 
 
-def test_convert_m3u_to_pif_and_back_to_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_convert_m3u_to_pif_and_back_to_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pif = tmp_path / "out.pif.json"
     assert main(["convert", str(FIXTURES / "extended.m3u8"), str(pif)]) == 0
     assert "wrote 4 tracks in 1 playlist(s)" in capsys.readouterr().out
@@ -48,7 +50,9 @@ def test_inspect_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unreadable isrc 'NOT-AN-ISRC'" in out
 
 
-def test_bad_input_is_one_line_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Colour,Shape\nred,round\n", "utf-8")
     assert main(["convert", str(bad), str(tmp_path / "x.pif.json")]) == 1

@@ -11,9 +11,7 @@ from formats_helpers import FIXTURES, expected_path, load_expected, rows
 import engine.formats as formats
 from engine.frame import TRACK_SCHEMA
 
-GOLDEN = sorted(
-    p for p in FIXTURES.iterdir() if p.is_file() and expected_path(p).exists()
-)
+GOLDEN = sorted(p for p in FIXTURES.iterdir() if p.is_file() and expected_path(p).exists())
 
 
 def test_there_is_a_golden_file_for_every_format() -> None:

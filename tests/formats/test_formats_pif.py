@@ -69,7 +69,8 @@ def test_multi_playlist_document_keeps_playlist_metadata(tmp_path: Path) -> None
     # absent and null mean the same in PIF; the writer omits nulls except title
     for playlist in original["playlists"]:
         playlist["tracks"] = [
-            {k: v for k, v in t.items() if v is not None or k == "title"} for t in playlist["tracks"]
+            {k: v for k, v in t.items() if v is not None or k == "title"}
+            for t in playlist["tracks"]
         ]
     assert written["playlists"] == original["playlists"]
 
@@ -122,7 +123,9 @@ _track = st.fixed_dictionaries(
 _playlist_name = st.none() | st.text(min_size=1, max_size=10)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(tracks=st.lists(_track, max_size=6), names=st.lists(_playlist_name, min_size=1, max_size=3))
 def test_pif_round_trips_any_frame_exactly(tracks: list[dict], names: list, tmp_path: Path) -> None:
     records = [{**t, "playlist": names[i % len(names)]} for i, t in enumerate(tracks)]
