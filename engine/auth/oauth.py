@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from engine.auth.crypto import KeyRing, load_key_ring
 from engine.auth.endpoint import AppCredentials, SessionFactory, TokenEndpoint, TokenPair, pkce_pair
+from engine.auth.redact import install_log_redaction
 from engine.auth.specs import OAuthSpec, oauth_spec
 from engine.auth.states import accept_state, as_utc, create_state
 from engine.auth.tokens import (
@@ -133,6 +134,7 @@ def finish_connect(
 ) -> int:
     """Check the callback's state (once), trade the code for tokens, store them
     encrypted and return the account id. Nothing is stored on any failure."""
+    install_log_redaction()  # the callback carries a code; tokens come back
     spec = oauth_spec(provider, runtime.settings)
     ring = ring or load_key_ring(runtime.settings)
     with session_scope(runtime.engine) as session:  # committed: the state is spent
@@ -167,6 +169,7 @@ def account_session(runtime: Runtime, account_id: int, http_factory: SessionFact
     token source). NeedsReconnectError, with the stored reason, when unusable."""
     from engine.providers import build_provider, provider_http_config
 
+    install_log_redaction()  # tokens are decrypted from here on: never let one reach a log
     account = _account(runtime, account_id)
     require_connected(account)
     tokens = AccountTokenSource(runtime, account_id, http_factory)

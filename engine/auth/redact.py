@@ -23,7 +23,7 @@ _SECRET_NAMES = (
 _FORM_PAIR = re.compile(rf"(?i)\b({_SECRET_NAMES})=([^&\s\"',;]+)")
 _JSON_PAIR = re.compile(rf"(?i)([\"']({_SECRET_NAMES})[\"']\s*:\s*[\"'])([^\"']+)([\"'])")
 _AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
-_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9._~+/=-])[A-Za-z0-9._~+/=-]{32,}(?![A-Za-z0-9._~+/=-])")
+_LONG_TOKEN = re.compile(r"(?<![A-Za-z0-9._~+=-])[A-Za-z0-9._~+=-]{32,}(?![A-Za-z0-9._~+=-])")
 
 
 def _long_token(match: re.Match[str]) -> str:

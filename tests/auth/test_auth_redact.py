@@ -37,8 +37,14 @@ def test_redact_removes_token_like_values(text: str) -> None:
     assert REDACTED in out
 
 
-def test_redact_keeps_ordinary_text() -> None:
-    text = "spotify: 412 tracks added to playlist 37i9dQZF1DXcBWIGoYBM5M in 3 batches"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "spotify: 412 tracks added to playlist 37i9dQZF1DXcBWIGoYBM5M in 3 batches",
+        "GET http://sandbox.local/tidal/v2/playlists/276425834/relationships/items?include=items",
+    ],
+)
+def test_redact_keeps_ordinary_text(text: str) -> None:
     assert redact(text) == text
 
 
