@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 import polars as pl
 
+from engine.errors import ProviderUnavailableError
 from engine.frame import tracks_frame
 
 T = TypeVar("T")
@@ -81,3 +82,34 @@ def first(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+UNCERTAIN_ATTEMPTS = 3
+"""How many times one batch is sent when failures leave its fate unknown."""
+
+
+def append_batches(
+    batches: Iterable[list[str]],
+    send: Callable[[list[str]], None],
+    tail: Callable[[int], list[str]],
+    *,
+    attempts: int = UNCERTAIN_ATTEMPTS,
+) -> None:
+    """Append ``batches`` in order, exactly once each, over an API without
+    idempotency keys.
+
+    The HTTP stack does not resend a write that may have been applied (a 5xx
+    or a timeout after the request left). Here such a failure is settled by
+    reading the playlist's last ``len(batch)`` entries (``tail``): if they are
+    the batch, it landed; otherwise it is sent again.
+    """
+    for batch in batches:
+        for attempt in range(1, attempts + 1):
+            try:
+                send(batch)
+                break
+            except ProviderUnavailableError:
+                if tail(len(batch)) == batch:
+                    break
+                if attempt == attempts:
+                    raise

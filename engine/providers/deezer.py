@@ -25,7 +25,7 @@ from engine.errors import (
     UsageError,
 )
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
-from engine.providers._common import chunks, frame_from, json_body
+from engine.providers._common import append_batches, chunks, frame_from, json_body
 from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
 
 CAPABILITIES = Capabilities(
@@ -243,11 +243,35 @@ class Deezer:
         )
 
     def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
-        for batch in chunks([str(t) for t in track_ids], CAPABILITIES.add_batch_max):
+        """Append in order, ``add_batch_max`` ids per request; a batch whose fate
+        a failure left unknown is checked against the playlist's tail."""
+
+        def send(batch: list[str]) -> None:
             answer = self.http.send(
                 "POST", f"/playlist/{playlist_id}/tracks", params={"songs": ",".join(batch)}
             ).json()
             _ok(answer, f"adding {len(batch)} tracks to playlist {playlist_id}")
+
+        batches = chunks([str(t) for t in track_ids], CAPABILITIES.add_batch_max)
+        append_batches(batches, send, lambda n: self._tail_ids(playlist_id, n))
+
+    def _tail_ids(self, playlist_id: str, count: int) -> list[str]:
+        """Ids of the last ``count`` tracks of a playlist (pages may be short)."""
+        path = f"/playlist/{playlist_id}/tracks"
+        total = int(
+            self.http.get_json(path, {"index": 0, "limit": 1}, cache=False).get("total") or 0
+        )
+        ids: list[str] = []
+        page = self.http.get_json(
+            path,
+            {"index": max(0, total - count), "limit": CAPABILITIES.page_size_max},
+            cache=False,
+        )
+        while True:
+            ids.extend(str(t["id"]) for t in page.get("data") or [])
+            if not page.get("next"):
+                return ids[-count:]
+            page = self.http.get_json(page["next"], cache=False)
 
     def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         ids = list(dict.fromkeys(str(t) for t in track_ids))

@@ -18,6 +18,7 @@ import polars as pl
 from engine.errors import PlaylistFullError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
+    append_batches,
     chunks,
     frame_from,
     json_body,
@@ -277,8 +278,27 @@ class Spotify:
         )
 
     def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
-        for batch in chunks([_track_uri(t) for t in track_ids], CAPABILITIES.add_batch_max):
-            self.http.send("POST", self._items_path(playlist_id), json={"uris": batch})
+        """Append in order, 100 URIs per request; a batch whose fate a failure
+        left unknown is checked against the playlist's tail before resending."""
+        path = self._items_path(playlist_id)
+
+        def send(batch: list[str]) -> None:
+            self.http.send("POST", path, json={"uris": batch})
+
+        batches = chunks([_track_uri(t) for t in track_ids], CAPABILITIES.add_batch_max)
+        append_batches(batches, send, lambda n: self._tail_uris(playlist_id, n))
+
+    def _tail_uris(self, playlist_id: str, count: int) -> list[str]:
+        """URIs of the last ``count`` entries of a playlist."""
+        path = self._items_path(playlist_id)
+        total = int(self.http.get_json(path, {"limit": 1}, cache=False).get("total") or 0)
+        params = {"offset": max(0, total - count), "limit": CAPABILITIES.page_size_max}
+        uris = []
+        for page in self._pages(path, params):
+            for entry in page.get("items") or []:
+                item = entry.get("item") or entry.get("track") or {}
+                uris.append(str(item.get("uri")))
+        return uris[-count:]
 
     def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """Remove every occurrence of these tracks."""

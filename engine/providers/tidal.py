@@ -13,11 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 import polars as pl
 
-from engine.errors import PlaylistFullError, UsageError
+from engine.errors import PlaylistFullError, ProviderError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
 from engine.providers._common import (
     chunks,
@@ -43,7 +44,8 @@ CAPABILITIES = Capabilities(
     # returned without pagination." No maximum is stated; 20 matches a server page.
     isrc_lookup="batch",
     isrc_batch_max=20,
-    search_limit_max=20,
+    # Search pages by cursor like every list; the client stops once it has enough.
+    search_limit_max=100,
     # Default429Response "Rate limit exceeded"; no published budget.
     quota="rolling_rate",
     # PATCH /playlists/{id}/relationships/items with meta.positionBefore (data maxItems 20).
@@ -71,7 +73,7 @@ def check_response(response: httpx.Response) -> None:
         # Idempotency409Response: "Request already in progress for this idempotency key".
         raise Retryable(f"tidal: {detail}")
     if (
-        response.status_code in (400, 409)
+        response.status_code in (400, 409, 422)
         and "item" in detail.lower()
         and any(m in detail.lower() for m in _FULL_MARKERS)
     ):
@@ -147,6 +149,7 @@ class Tidal:
         self.http = http
         self.country = country
         self._user: UserInfo | None = None
+        self._nested_includes = True
 
     @classmethod
     def http_config(cls, base_url: str | None = None) -> ProviderHttpConfig:
@@ -168,17 +171,73 @@ class Tidal:
         return {"countryCode": country} if country else {}
 
     def _documents(
-        self, path: str, params: dict[str, Any], *, cache: bool = False
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        cache: bool = False,
+        enough: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Every page of a cursor-paged document, following ``links.next``."""
+        """Pages of a cursor-paged document, following ``links.next`` to the end
+        (or until ``enough`` primary resources are in hand)."""
         documents = []
+        seen = 0
         document = self.http.get_json(path, params, cache=cache)
         while True:
             documents.append(document)
+            seen += len(document.get("data") or [])
             next_link = (document.get("links") or {}).get("next")
-            if not next_link:
+            if not next_link or (enough is not None and seen >= enough):
                 return documents
             document = self.http.get_json(next_link, cache=cache)
+
+    def _track_documents(
+        self,
+        path: str,
+        root: str,
+        params: dict[str, Any],
+        *,
+        cache: bool = False,
+        enough: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Pages of a relationship whose ``root`` resources are tracks, with
+        each track's artists and albums in ``included``.
+
+        Asks for the nested include paths (``items.artists,items.albums``) the
+        document's overview allows; a server that refuses the include tree
+        (400, "individual endpoints may apply different limits") is asked for
+        ``root`` alone and the tracks are completed with ``GET /tracks?filter[id]=``.
+        """
+        if self._nested_includes:
+            nested = {"include": f"{root}.artists,{root}.albums", **params}
+            try:
+                return self._documents(path, nested, cache=cache, enough=enough)
+            except ProviderError as exc:
+                if exc.kind != "bad-request" or "include" not in str(exc).lower():
+                    raise
+                self._nested_includes = False
+        documents = self._documents(path, {"include": root, **params}, cache=cache, enough=enough)
+        self._complete_tracks(documents)
+        return documents
+
+    def _complete_tracks(self, documents: list[dict[str, Any]]) -> None:
+        """Add artists/albums of every track in ``documents`` to their ``included``."""
+        ids = list(
+            dict.fromkeys(
+                str(d["id"])
+                for doc in documents
+                for d in doc.get("data") or []
+                if d.get("type") == "tracks"
+            )
+        )
+        extra: list[dict[str, Any]] = []
+        for batch in chunks(ids, CAPABILITIES.isrc_batch_max):
+            params = {"filter[id]": batch, "include": "artists,albums", **self._catalogue_params()}
+            for doc in self._documents("/tracks", params, cache=True):
+                extra.extend(doc.get("data") or [])
+                extra.extend(doc.get("included") or [])
+        for doc in documents:
+            doc["included"] = [*(doc.get("included") or []), *extra]
 
     def _write(self, method: str, path: str, body: dict[str, Any]) -> httpx.Response:
         headers = {"Content-Type": MEDIA_TYPE, "Idempotency-Key": str(uuid.uuid4())}
@@ -210,37 +269,46 @@ class Tidal:
 
     def playlists(self) -> list[PlaylistInfo]:
         """Owned playlists (``filter[owners.id]=me``), then followed ones from the
-        user's playlist collection."""
+        user's playlist collection; followed playlists the collection page does
+        not embed are read with ``GET /playlists?filter[id]=``."""
         found: dict[str, PlaylistInfo] = {}
         for doc in self._documents("/playlists", {"filter[owners.id]": "me"}):
             for resource in doc.get("data") or []:
                 found[str(resource["id"])] = self._playlist_info(resource, owned=True)
+        followed: dict[str, dict[str, Any] | None] = {}
         path = "/userCollectionPlaylists/me/relationships/items"
         for doc in self._documents(path, {"include": "items"}):
             index = _index(doc.get("included"))
             for ident in doc.get("data") or []:
-                resource = index.get(("playlists", str(ident.get("id"))))
-                if resource is not None and str(resource["id"]) not in found:
-                    found[str(resource["id"])] = self._playlist_info(resource, owned=False)
+                key = str(ident.get("id"))
+                if key not in found:
+                    followed[key] = index.get(("playlists", key))
+        missing = [key for key, resource in followed.items() if resource is None]
+        for batch in chunks(missing, CAPABILITIES.page_size_max):
+            for doc in self._documents("/playlists", {"filter[id]": batch}):
+                for resource in doc.get("data") or []:
+                    followed[str(resource["id"])] = resource
+        for key, resource in followed.items():
+            if resource is not None:
+                found[key] = self._playlist_info(resource, owned=False)
         return list(found.values())
 
     def _relationship_frame(self, path: str, params: dict[str, Any]) -> pl.DataFrame:
         rows: list[dict[str, Any]] = []
-        for doc in self._documents(path, params):
+        for doc in self._track_documents(path, "items", params):
             rows.extend(relationship_rows(doc, start=len(rows)))
         for position, row in enumerate(rows):
             row["position"] = position
         return frame_from(rows)
 
     def playlist_items(self, playlist_id: str) -> pl.DataFrame:
-        params = {"include": "items.artists,items.albums", **self._catalogue_params()}
         path = f"/playlists/{playlist_id}/relationships/items"
-        frame = self._relationship_frame(path, params)
+        frame = self._relationship_frame(path, self._catalogue_params())
         return frame.with_columns(pl.lit(playlist_id).alias("playlist"))
 
     def liked_tracks(self) -> pl.DataFrame:
         path = "/userCollectionTracks/me/relationships/items"
-        return self._relationship_frame(path, {"include": "items.artists,items.albums"})
+        return self._relationship_frame(path, {})
 
     def saved_albums(self) -> list[AlbumInfo]:
         path = "/userCollectionAlbums/me/relationships/items"
@@ -285,20 +353,19 @@ class Tidal:
         return frame_from(rows)
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
+        """``GET /searchResults/{query}/relationships/tracks``, following
+        ``links.next`` until ``limit`` tracks are in hand."""
         if not query.strip():
             raise UsageError("search query is empty")
-        params = {
-            "filter[query]": query,
-            "include": "tracks.artists,tracks.albums",
-            **self._catalogue_params(),
-        }
-        doc = self.http.get_json("/searchResults", params)
-        index = _index(doc.get("included"))
-        data = doc.get("data") or {}
-        if isinstance(data, list):
-            data = data[0] if data else {}
-        tracks = _related(data, "tracks", index)[: max(1, limit)]
-        return frame_from([track_row(t, index) for t in tracks])
+        limit = max(1, limit)
+        path = f"/searchResults/{quote(query.strip(), safe='')}/relationships/tracks"
+        documents = self._track_documents(
+            path, "tracks", self._catalogue_params(), cache=True, enough=limit
+        )
+        rows: list[dict[str, Any]] = []
+        for doc in documents:
+            rows.extend(relationship_rows(doc, start=len(rows)))
+        return frame_from(rows[:limit])
 
     # -- writes ---------------------------------------------------------------------
     def create_playlist(

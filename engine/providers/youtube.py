@@ -20,6 +20,7 @@ import polars as pl
 from engine.errors import PlaylistFullError, QuotaExceededError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
+    append_batches,
     chunks,
     frame_from,
     iso_duration_ms,
@@ -102,12 +103,32 @@ def _artist_from_channel(channel: str | None) -> list[str]:
     return [channel.removesuffix(TOPIC_SUFFIX)]
 
 
+def _split_title(title: str | None, artists: list[str]) -> str | None:
+    """Drop a leading "<artist> - " that repeats the channel's artist."""
+    if not title:
+        return title
+    for artist in artists:
+        prefix = f"{artist} - "
+        if title.casefold().startswith(prefix.casefold()) and len(title) > len(prefix):
+            return title[len(prefix) :]
+    return title
+
+
 def video_row(video_id: str, snippet: dict[str, Any], **extras: Any) -> dict[str, Any]:
-    """One canonical row for a video; duration comes later from ``videos.list``."""
+    """One canonical row for a video; duration comes later from ``videos.list``.
+
+    The artist is the channel's ("<artist> - Topic" channels are YouTube's own
+    artist channels); a title that repeats it ("Artist - Song") keeps only the
+    song, and the video's full title stays in extras as ``video_title``.
+    """
     channel = snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle")
+    artists = _artist_from_channel(channel)
+    title = _split_title(snippet.get("title"), artists)
+    if title != snippet.get("title"):
+        extras = {**extras, "video_title": snippet.get("title")}
     return {
-        "title": snippet.get("title"),
-        "artists": _artist_from_channel(channel),
+        "title": title,
+        "artists": artists,
         "album": None,
         "duration_ms": None,
         "isrc": None,
@@ -323,14 +344,12 @@ class YouTube:
         )
 
     def add_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
-        """One ``playlistItems.insert`` (50 units) per video, in order."""
-        for video_id in track_ids:
-            body = {
-                "snippet": {
-                    "playlistId": playlist_id,
-                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                }
-            }
+        """One ``playlistItems.insert`` (50 units) per video, in order; an insert
+        whose fate a failure left unknown is checked against the playlist's end."""
+
+        def send(batch: list[str]) -> None:
+            resource = {"kind": "youtube#video", "videoId": batch[0]}
+            body = {"snippet": {"playlistId": playlist_id, "resourceId": resource}}
             self._send(
                 "playlistItems.insert",
                 "POST",
@@ -338,6 +357,15 @@ class YouTube:
                 params={"part": "snippet"},
                 json=body,
             )
+
+        def tail(count: int) -> list[str]:
+            videos = [
+                ((e.get("snippet") or {}).get("resourceId") or {}).get("videoId")
+                for e in self._entries(playlist_id)
+            ]
+            return [str(v) for v in videos[-count:]]
+
+        append_batches(chunks(list(track_ids), CAPABILITIES.add_batch_max), send, tail)
 
     def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """Delete every entry of these videos, one ``playlistItems.delete`` each."""

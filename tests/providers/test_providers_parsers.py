@@ -210,6 +210,9 @@ def test_youtube_playlist_items_and_durations() -> None:
 def test_youtube_topic_channel_gives_the_artist() -> None:
     row = youtube.video_row("x", {"title": "Song", "videoOwnerChannelTitle": "Air - Topic"})
     assert row["artists"] == ["Air"]
+    row = youtube.video_row("x", {"title": "air - La femme d'argent", "channelTitle": "Air"})
+    assert row["title"] == "La femme d'argent"
+    assert row["extras"]["video_title"] == "air - La femme d'argent"
 
 
 def test_youtube_errors() -> None:
