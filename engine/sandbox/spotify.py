@@ -511,8 +511,7 @@ class SpotifyApi(ProviderApi):
                 f"/albums/{entry[0]}/tracks",
                 lambda tid: self._simple_track(request, tid),
             )
-            obj["external_ids"] = {}
-            obj["copyrights"] = []
+            obj.update(external_ids={}, copyrights=[], genres=[], label="", popularity=0)
             return {"added_at": iso(entry[1]), "album": obj}
 
         return json_response(200, self.page(request, saved, offset, limit, "/me/albums", render))
