@@ -240,7 +240,8 @@ class Spotify:
     def lookup_isrcs(self, isrcs: Sequence[str]) -> pl.DataFrame:
         """One ``isrc:`` search per distinct ISRC; every catalogue track found is kept."""
         rows = []
-        limit = SEARCH_LIMIT_MAX[self.api_form]
+        # The 2026 maximum: enough for one recording, and valid in both forms.
+        limit = SEARCH_LIMIT_MAX["2026"]
         for isrc in dict.fromkeys(i.strip().upper() for i in isrcs if i and i.strip()):
             for track in self._search(f"isrc:{isrc}", limit):
                 found = ((track.get("external_ids") or {}).get("isrc") or "").upper()

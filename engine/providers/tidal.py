@@ -208,17 +208,37 @@ class Tidal:
         (400, "individual endpoints may apply different limits") is asked for
         ``root`` alone and the tracks are completed with ``GET /tracks?filter[id]=``.
         """
+        documents, nested = self._include_documents(
+            path, f"{root}.artists,{root}.albums", root, params, cache=cache, enough=enough
+        )
+        if not nested:
+            self._complete_tracks(documents)
+        return documents
+
+    def _include_documents(
+        self,
+        path: str,
+        nested: str,
+        plain: str,
+        params: dict[str, Any],
+        *,
+        cache: bool = False,
+        enough: int | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Pages with ``include=nested`` or, once a server has refused nested
+        include paths, with ``include=plain``; and whether ``nested`` was used."""
         if self._nested_includes:
-            nested = {"include": f"{root}.artists,{root}.albums", **params}
             try:
-                return self._documents(path, nested, cache=cache, enough=enough)
+                documents = self._documents(
+                    path, {"include": nested, **params}, cache=cache, enough=enough
+                )
+                return documents, True
             except ProviderError as exc:
                 if exc.kind != "bad-request" or "include" not in str(exc).lower():
                     raise
                 self._nested_includes = False
-        documents = self._documents(path, {"include": root, **params}, cache=cache, enough=enough)
-        self._complete_tracks(documents)
-        return documents
+        documents = self._documents(path, {"include": plain, **params}, cache=cache, enough=enough)
+        return documents, False
 
     def _complete_tracks(self, documents: list[dict[str, Any]]) -> None:
         """Add artists/albums of every track in ``documents`` to their ``included``."""
@@ -313,7 +333,8 @@ class Tidal:
     def saved_albums(self) -> list[AlbumInfo]:
         path = "/userCollectionAlbums/me/relationships/items"
         albums = []
-        for doc in self._documents(path, {"include": "items.artists"}):
+        documents, _ = self._include_documents(path, "items.artists", "items", {})
+        for doc in documents:
             index = _index(doc.get("included"))
             for ident in doc.get("data") or []:
                 album = index.get(("albums", str(ident.get("id"))))
