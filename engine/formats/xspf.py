@@ -118,7 +118,7 @@ def _track(element: Element) -> dict[str, Any]:
         elif meta.text:
             extras[f"xspf.meta.{rel}"] = meta.text
     _vlc_extension(element, extras)
-    if not record["title"] and record.get("url"):
+    if canonical is None and not record["title"] and record.get("url"):
         guess = guess_from_location(record["url"])
         record["title"] = guess["title"]
         record["artists"] = record["artists"] or guess["artists"]
@@ -166,9 +166,12 @@ def decode(data: bytes, source: str) -> list[Playlist]:
     ]
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _sub(parent: Element, name: str, text: object) -> Element:
     element = ET.SubElement(parent, f"{{{NS}}}{name}")
-    element.text = str(text)
+    element.text = _XML_INVALID.sub("", str(text))  # XML 1.0 cannot hold these at all
     return element
 
 
