@@ -12,11 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import World, catalog_records, make_world
-from engine.providers import PROVIDERS
-from engine.providers.youtube import METHOD_COSTS
-from engine.sandbox.oauth import DEFAULT_USER
 from provider_conformance import (
     Sent,
     check_deezer,
@@ -24,6 +19,11 @@ from provider_conformance import (
     check_openapi,
     discovery_method,
 )
+from provider_world import World, catalog_records, make_world
+
+from engine.providers import PROVIDERS
+from engine.providers.youtube import METHOD_COSTS
+from engine.sandbox.oauth import DEFAULT_USER
 
 
 def exercise(world: World, name: str, **options: object) -> None:
@@ -32,8 +32,9 @@ def exercise(world: World, name: str, **options: object) -> None:
     client.current_user()
     ids = world.ids(name, 8)
     world.sandbox.seed_library(name, DEFAULT_USER, liked=ids[:3])
-    world.sandbox.seed_playlist(name, "someone-else", "Theirs", ids[:2], public=True,
-                                followers=[DEFAULT_USER])
+    world.sandbox.seed_playlist(
+        name, "someone-else", "Theirs", ids[:2], public=True, followers=[DEFAULT_USER]
+    )
     client.playlists()
     client.liked_tracks()
     client.saved_albums()
@@ -135,8 +136,12 @@ SPOTIFY = "https://api.spotify.com/v1"
         (_sent("PATCH", f"{SPOTIFY}/me"), "method not documented"),
         (_sent("GET", f"{SPOTIFY}/nope"), "no such path"),
         (
-            _sent("POST", f"{SPOTIFY}/me/playlists", {"title": "x"}, **{
-                "content-type": "application/json"}),
+            _sent(
+                "POST",
+                f"{SPOTIFY}/me/playlists",
+                {"title": "x"},
+                **{"content-type": "application/json"},
+            ),
             "'title' is not documented",
         ),
     ],
@@ -149,8 +154,12 @@ def test_openapi_checker_catches(request_: Sent, problem: str) -> None:
 def test_openapi_checker_catches_tidal_batch_over_the_limit() -> None:
     base = "https://openapi.tidal.com/v2"
     body = {"data": [{"id": str(i), "type": "tracks"} for i in range(51)]}
-    request_ = _sent("POST", f"{base}/playlists/p/relationships/items", body,
-                     **{"content-type": "application/json"})
+    request_ = _sent(
+        "POST",
+        f"{base}/playlists/p/relationships/items",
+        body,
+        **{"content-type": "application/json"},
+    )
     found = check_openapi("tidal", base, request_)
     assert any("documented max 50" in p for p in found)
     assert any("content type" in p for p in found)
@@ -159,7 +168,8 @@ def test_openapi_checker_catches_tidal_batch_over_the_limit() -> None:
 def test_discovery_and_deezer_checkers_catch() -> None:
     yt = "https://youtube.googleapis.com/youtube/v3"
     assert check_discovery(yt, _sent("GET", f"{yt}/playlistItems?maxResults=5")) == [
-        "playlistItems.list: required parameter 'part' missing"]
+        "playlistItems.list: required parameter 'part' missing"
+    ]
     assert check_discovery(yt, _sent("GET", f"{yt}/search?part=snippet&isrc=X"))
     assert check_discovery(yt, _sent("GET", f"{yt}/search?part=snippet&maxResults=51"))
     dz = "https://api.deezer.com"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import World, catalog_records, make_world
+from provider_world import World, catalog_records, make_world
 
 from engine.errors import PlaylistFullError, QuotaExceededError, UsageError
 from engine.providers import PROVIDERS, provider_class
