@@ -100,16 +100,20 @@ def append_batches(
 
     The HTTP stack does not resend a write that may have been applied (a 5xx
     or a timeout after the request left). Here such a failure is settled by
-    reading the playlist's last ``len(batch)`` entries (``tail``): if they are
-    the batch, it landed; otherwise it is sent again.
+    reading the playlist's tail: if it ends with the previous batch followed by
+    this one, the batch landed; otherwise it is sent again. (Comparing the
+    previous batch too keeps a repeated track from passing for a landed one.)
     """
+    previous: list[str] = []
     for batch in batches:
+        expected = previous + batch
         for attempt in range(1, attempts + 1):
             try:
                 send(batch)
                 break
             except ProviderUnavailableError:
-                if tail(len(batch)) == batch:
+                if tail(len(expected)) == expected:
                     break
                 if attempt == attempts:
                     raise
+        previous = batch

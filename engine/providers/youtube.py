@@ -218,11 +218,9 @@ class YouTube:
         ids = list(dict.fromkeys(r["provider_id"] for r in rows))
         durations: dict[str, int | None] = {}
         for batch in chunks(ids, CAPABILITIES.page_size_max):
-            params = {
-                "part": "contentDetails",
-                "id": ",".join(batch),
-                "maxResults": CAPABILITIES.page_size_max,
-            }
+            # videos.list: maxResults "is not supported for use in conjunction with the id
+            # parameter"; up to 50 ids are answered at once.
+            params = {"part": "contentDetails", "id": ",".join(batch)}
             for video in self._get("videos.list", "/videos", params, cache=True).get("items") or []:
                 durations[video["id"]] = iso_duration_ms(
                     (video.get("contentDetails") or {}).get("duration")

@@ -91,3 +91,16 @@ def test_append_batches_does_not_resend_a_landed_batch() -> None:
 
     append_batches([["a", "b"], ["c"]], send, lambda n: playlist[-n:])
     assert playlist == ["a", "b", "c"]
+
+
+def test_append_batches_resends_a_repeated_track_that_did_not_land() -> None:
+    playlist: list[str] = []
+    failures = iter([False, True, False])
+
+    def send(batch: list[str]) -> None:
+        if next(failures):
+            raise ProviderUnavailableError("refused before applying", provider="x")
+        playlist.extend(batch)
+
+    append_batches([["a"], ["a"]], send, lambda n: playlist[-n:])
+    assert playlist == ["a", "a"]
