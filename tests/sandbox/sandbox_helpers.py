@@ -56,6 +56,18 @@ def _openapi_to_jsonschema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: _openapi_to_jsonschema(v) for k, v in node.items() if k != "discriminator"}
+    mapping = (node.get("discriminator") or {}).get("mapping")
+    if mapping and "oneOf" in out:
+        # JSON:API unions: pick the branch by the discriminator, as OpenAPI means it
+        prop = node["discriminator"]["propertyName"]
+        out.pop("oneOf")
+        out["allOf"] = [
+            {
+                "if": {"properties": {prop: {"const": key}}, "required": [prop]},
+                "then": {"$ref": ref},
+            }
+            for key, ref in mapping.items()
+        ]
     if out.pop("nullable", False):
         return {"anyOf": [out, {"type": "null"}]}
     return out
