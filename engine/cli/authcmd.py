@@ -5,6 +5,7 @@ the keys that encrypt their tokens (see docs/connecting.md)."""
 from __future__ import annotations
 
 import webbrowser
+from urllib.parse import parse_qsl, urlsplit
 
 import typer
 
@@ -55,7 +56,8 @@ def connect_command(
         typer.echo(f"Open this URL to connect {name}:\n{url}")
         if not no_browser:
             webbrowser.open(url)
-        typer.echo(f"Waiting for the redirect to http://127.0.0.1:{port}{DEFAULT_PATH} ...")
+        redirect = dict(parse_qsl(urlsplit(url).query)).get("redirect_uri", "")
+        typer.echo(f"Waiting up to {timeout:.0f} s for the redirect to {redirect} ...")
 
     account_id = connect_with_loopback(
         cli.runtime, user_id, name, open_url, port=port, timeout=timeout
