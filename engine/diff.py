@@ -133,8 +133,13 @@ def diff_playlists(old: pl.DataFrame, new: pl.DataFrame, *, by: str = "auto") ->
 
 
 def _same_provider(old: pl.DataFrame, new: pl.DataFrame) -> bool:
+    """True when ids are comparable: one provider, and every row carries its id."""
     providers: set[str] = set()
     for frame in (old, new):
+        if frame.is_empty():
+            continue
+        if "provider_id" not in frame.columns or frame["provider_id"].null_count():
+            return False
         if "provider" in frame.columns:
             providers.update(p for p in frame["provider"].unique().to_list() if p)
     return len(providers) <= 1

@@ -39,6 +39,7 @@ LEDGER_CAPS = Capabilities(
     isrc_batch_max=10,
     search_limit_max=10,
     quota="rolling_rate",
+    supports_reorder=True,
 )
 
 
