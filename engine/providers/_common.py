@@ -91,7 +91,7 @@ UNCERTAIN_ATTEMPTS = 3
 def append_batches(
     batches: Iterable[list[str]],
     send: Callable[[list[str]], None],
-    tail: Callable[[int], list[str]],
+    landed: Callable[[list[str], list[str]], bool],
     *,
     attempts: int = UNCERTAIN_ATTEMPTS,
 ) -> None:
@@ -100,20 +100,30 @@ def append_batches(
 
     The HTTP stack does not resend a write that may have been applied (a 5xx
     or a timeout after the request left). Here such a failure is settled by
-    reading the playlist's tail: if it ends with the previous batch followed by
-    this one, the batch landed; otherwise it is sent again. (Comparing the
-    previous batch too keeps a repeated track from passing for a landed one.)
+    asking the playlist: ``landed(previous_batch, batch)`` reads it and says
+    whether ``batch`` is now its end; if not, the batch is sent again.
     """
     previous: list[str] = []
     for batch in batches:
-        expected = previous + batch
         for attempt in range(1, attempts + 1):
             try:
                 send(batch)
                 break
             except ProviderUnavailableError:
-                if tail(len(expected)) == expected:
+                if landed(previous, batch):
                     break
                 if attempt == attempts:
                     raise
         previous = batch
+
+
+def tail_check(tail: Callable[[int], list[str]]) -> Callable[[list[str], list[str]], bool]:
+    """A ``landed`` check from a reader of the playlist's last ``n`` ids: the
+    playlist must end with the previous batch followed by this one (so that a
+    repeated track does not pass for a landed one)."""
+
+    def landed(previous: list[str], batch: list[str]) -> bool:
+        expected = previous + batch
+        return tail(len(expected)) == expected
+
+    return landed

@@ -25,7 +25,7 @@ from engine.errors import (
     UsageError,
 )
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
-from engine.providers._common import append_batches, chunks, frame_from, json_body
+from engine.providers._common import append_batches, chunks, frame_from, json_body, tail_check
 from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
 
 CAPABILITIES = Capabilities(
@@ -237,7 +237,7 @@ class Deezer:
         return PlaylistInfo(
             id=str(created["id"]),
             name=name,
-            owner_id=self.current_user().id,
+            owner_id=self._user.id if self._user else None,
             track_count=0,
             owned=True,
         )
@@ -253,7 +253,7 @@ class Deezer:
             _ok(answer, f"adding {len(batch)} tracks to playlist {playlist_id}")
 
         batches = chunks([str(t) for t in track_ids], CAPABILITIES.add_batch_max)
-        append_batches(batches, send, lambda n: self._tail_ids(playlist_id, n))
+        append_batches(batches, send, tail_check(lambda n: self._tail_ids(playlist_id, n)))
 
     def _tail_ids(self, playlist_id: str, count: int) -> list[str]:
         """Ids of the last ``count`` tracks of a playlist (pages may be short)."""

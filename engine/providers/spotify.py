@@ -22,6 +22,7 @@ from engine.providers._common import (
     chunks,
     frame_from,
     json_body,
+    tail_check,
 )
 from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
 
@@ -287,7 +288,7 @@ class Spotify:
             self.http.send("POST", path, json={"uris": batch})
 
         batches = chunks([_track_uri(t) for t in track_ids], CAPABILITIES.add_batch_max)
-        append_batches(batches, send, lambda n: self._tail_uris(playlist_id, n))
+        append_batches(batches, send, tail_check(lambda n: self._tail_uris(playlist_id, n)))
 
     def _tail_uris(self, playlist_id: str, count: int) -> list[str]:
         """URIs of the last ``count`` entries of a playlist."""

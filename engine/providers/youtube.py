@@ -356,14 +356,21 @@ class YouTube:
                 json=body,
             )
 
-        def tail(count: int) -> list[str]:
-            videos = [
-                ((e.get("snippet") or {}).get("resourceId") or {}).get("videoId")
-                for e in self._entries(playlist_id)
-            ]
-            return [str(v) for v in videos[-count:]]
+        def landed(previous: list[str], batch: list[str]) -> bool:
+            # Two list calls (2 units) instead of reading the whole playlist:
+            # its length, and where the video sits (playlistItems.list videoId=).
+            params = {"part": "id", "playlistId": playlist_id, "maxResults": 1}
+            page = self._get("playlistItems.list", "/playlistItems", params, cache=False)
+            total = int((page.get("pageInfo") or {}).get("totalResults") or 0)
+            entries = self._list(
+                "playlistItems.list",
+                "/playlistItems",
+                {"part": "snippet", "playlistId": playlist_id, "videoId": batch[0]},
+            )
+            positions = {(e.get("snippet") or {}).get("position") for e in entries}
+            return total - 1 in positions
 
-        append_batches(chunks(list(track_ids), CAPABILITIES.add_batch_max), send, tail)
+        append_batches(chunks(list(track_ids), CAPABILITIES.add_batch_max), send, landed)
 
     def remove_items(self, playlist_id: str, track_ids: Sequence[str]) -> None:
         """Delete every entry of these videos, one ``playlistItems.delete`` each."""

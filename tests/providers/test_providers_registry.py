@@ -16,7 +16,7 @@ from engine.providers import (
     provider_class,
     provider_http_config,
 )
-from engine.providers._common import append_batches
+from engine.providers._common import append_batches, tail_check
 from engine.settings import Settings
 
 REAL = {
@@ -76,7 +76,7 @@ def test_append_batches_gives_up_when_a_batch_never_lands() -> None:
         raise ProviderUnavailableError("down", provider="x")
 
     with pytest.raises(ProviderUnavailableError):
-        append_batches([["a", "b"]], send, lambda n: [], attempts=3)
+        append_batches([["a", "b"]], send, tail_check(lambda n: []), attempts=3)
     assert sent == [["a", "b"]] * 3
 
 
@@ -89,7 +89,7 @@ def test_append_batches_does_not_resend_a_landed_batch() -> None:
         if next(failures):
             raise ProviderUnavailableError("answer lost", provider="x")
 
-    append_batches([["a", "b"], ["c"]], send, lambda n: playlist[-n:])
+    append_batches([["a", "b"], ["c"]], send, tail_check(lambda n: playlist[-n:]))
     assert playlist == ["a", "b", "c"]
 
 
@@ -102,5 +102,5 @@ def test_append_batches_resends_a_repeated_track_that_did_not_land() -> None:
             raise ProviderUnavailableError("refused before applying", provider="x")
         playlist.extend(batch)
 
-    append_batches([["a"], ["a"]], send, lambda n: playlist[-n:])
+    append_batches([["a"], ["a"]], send, tail_check(lambda n: playlist[-n:]))
     assert playlist == ["a", "a"]
