@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from engine.api import problems, routes_exports, routes_jobs, routes_library, routes_reviews
-from engine.api.deps import require_flag
+from engine.api.deps import reject_unknown_query, require_flag
 from engine.runtime import Runtime
 
 DESCRIPTION = """
@@ -30,12 +33,41 @@ def create_app(
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
-        dependencies=[Depends(require_flag("feature.api"))],
+        dependencies=[Depends(require_flag("feature.api")), Depends(reject_unknown_query)],
     )
     app.state.runtime = runtime
     app.state.start_jobs = start_jobs
     app.state.progress_poll_s = progress_poll_s
     problems.install(app)
     for module in (routes_library, routes_jobs, routes_reviews, routes_exports):
-        app.include_router(module.router)
+        # any operation may get a malformed body (400), invalid input (422)
+        # or find the API switched off (503)
+        app.include_router(module.router, responses=problems.problem_responses(400, 422, 503))
+    _document_job_kinds(app)
     return app
+
+
+def _document_job_kinds(app: FastAPI) -> None:
+    """List the installed job kinds and export formats as enums in the OpenAPI
+    document (both are registered at run time, so the models cannot name them)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            models = schema["components"]["schemas"]
+            for model, field, values in (
+                ("JobRequest", "kind", routes_jobs.available_kinds()),
+                ("ExportRequest", "format", routes_exports.export_formats()),
+            ):
+                prop = models[model]["properties"][field]
+                prop["enum"] = values
+                prop.pop("pattern", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from engine import flags
-from engine.errors import AuthError
+from engine.errors import AuthError, DataError
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
@@ -54,6 +54,24 @@ def get_caller(
         if user is None:
             raise AuthError("invalid or revoked API token", kind="unauthorized")
         return Caller(user.id, user.external_id)
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A 422 problem for query parameters the operation does not define, so a
+    misspelt ``limt=5`` is not silently ignored."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: set[str] = set()
+    pending = [dependant]
+    while pending:  # the operation's own query parameters and its dependencies'
+        current = pending.pop()
+        known.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise DataError(f"unknown query parameter(s): {', '.join(unknown)}", kind="validation")
 
 
 def require_flag(name: str) -> Callable[[Runtime], None]:

@@ -25,6 +25,20 @@ router = APIRouter(prefix="/exports", tags=["exports"])
 
 ExportId = Annotated[int, Path(ge=1, le=2**53)]
 
+FALLBACK_EXTENSIONS = {"exportify": ".csv", "spotify": ".json"}
+"""File extensions for formats recognised by content rather than by name."""
+
+
+def export_formats() -> list[str]:
+    """The formats the API can write (``engine.formats.FORMATS``)."""
+    return sorted(formats.FORMATS)
+
+
+def _extension(fmt: formats.Format) -> str:
+    if fmt.extensions:
+        return fmt.extensions[0]
+    return FALLBACK_EXTENSIONS.get(fmt.name, f".{fmt.name}")
+
 
 def _view(row: ExportRow) -> Export:
     return Export(
@@ -63,9 +77,8 @@ def create_export(
     frame = repo.effective_items(session, playlist.id).select(COLUMNS)
     frame = frame.with_columns(pl.lit(playlist.name, dtype=pl.Utf8).alias("playlist"))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    target = (
-        export_dir(runtime, caller.user_id) / f"playlist-{playlist.id}-{stamp}{fmt.extensions[0]}"
-    )
+    name = f"playlist-{playlist.id}-{stamp}{_extension(fmt)}"
+    target = export_dir(runtime, caller.user_id) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     formats.write(frame, target, format=fmt.name)
     row = repo.record_export(

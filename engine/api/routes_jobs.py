@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import math
 from collections.abc import AsyncIterator
@@ -37,12 +38,26 @@ IdempotencyKey = Annotated[
 ]
 
 
+def available_kinds() -> list[str]:
+    """Job kinds whose code is installed (``engine.jobs.JOB_KINDS``)."""
+    return sorted(
+        kind
+        for kind, target in jobs.JOB_KINDS.items()
+        if importlib.util.find_spec(target.split(":")[0]) is not None
+    )
+
+
 def _check_json(value: Any, where: str = "params") -> None:
     """Refuse what the store's JSON columns cannot hold (NUL, NaN, infinities)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise DataError(f"{where}: numbers must be finite")
-    if isinstance(value, str) and "\x00" in value:
-        raise DataError(f"{where}: text must not contain NUL characters")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise DataError(f"{where}: text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DataError(f"{where}: text is not valid Unicode") from exc
     if isinstance(value, dict):
         for key, inner in value.items():
             _check_json(key, f"{where}.<key>")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
 MAX_PAGE = 500
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -29,7 +37,7 @@ class Account(BaseModel):
     external_user_id: str | None
     status: str = Field(description="connected | needs_reconnect | disconnected")
     status_reason: str | None
-    expires_at: datetime | None
+    expires_at: UtcDatetime | None
 
 
 class Playlist(BaseModel):
@@ -42,7 +50,7 @@ class Playlist(BaseModel):
     kind: str
     description: str | None
     item_count: int = Field(0, description="Items shown (latest complete snapshot).")
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class PlaylistItem(BaseModel):
@@ -59,10 +67,19 @@ class PlaylistItem(BaseModel):
     override: str | None = Field(description="'replace' when a curator swapped the track.")
 
 
+ParamName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+ParamText = Annotated[str, Field(max_length=4096, pattern=r"^[^\x00]*$")]
+ParamScalar = ParamText | int | Annotated[float, Field(allow_inf_nan=False)] | bool | None
+ParamValue = ParamScalar | list[ParamScalar] | dict[ParamName, ParamScalar | list[ParamScalar]]
+
+
 class JobRequest(BaseModel):
+    """A job to start: its kind and its parameters (ids, paths and options;
+    never tokens)."""
+
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[ParamName, ParamValue] = Field(default_factory=dict)
 
 
 class Job(BaseModel):
@@ -94,7 +111,7 @@ class Export(BaseModel):
     job_id: str | None
     format: str
     size_bytes: int | None
-    created_at: datetime
+    created_at: UtcDatetime
     download_url: str
 
 
@@ -106,7 +123,7 @@ class Review(BaseModel):
     score: float | None
     tier: str | None
     candidates: list[dict[str, Any]]
-    decided_at: datetime
+    decided_at: UtcDatetime
 
 
 class DecisionRequest(BaseModel):
@@ -126,8 +143,8 @@ class Decision(BaseModel):
     score: float | None
     tier: str | None
     decided_by: str
-    decided_at: datetime
-    undone_at: datetime | None
+    decided_at: UtcDatetime
+    undone_at: UtcDatetime | None
 
 
 class Flag(BaseModel):

@@ -108,7 +108,12 @@ def test_exports_create_then_download(client: TestClient, seeded: Seeded) -> Non
     assert download.status_code == 200
     assert "Night Drive" in download.text
     assert [e["id"] for e in client.get("/exports").json()] == [export["id"]]
+    for fmt in ("exportify", "pif", "xspf"):  # formats with and without a file extension
+        other = client.post("/exports", json={"playlist_id": road, "format": fmt})
+        assert other.status_code == 201, other.text
+        assert client.get(other.json()["download_url"]).content
     assert client.get(f"/exports/{export['id']}").json()["playlist_id"] == road
+    assert len(client.get("/exports").json()) == 4
     alice = {"Authorization": f"Bearer {seeded.other_token}"}
     _assert_problem(client.get(export["download_url"], headers=alice), 404)
     _assert_problem(client.post("/exports", json={"playlist_id": road, "format": "wav"}), 400)
