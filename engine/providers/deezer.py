@@ -170,7 +170,7 @@ class Deezer:
                     owner_id=owner_id,
                     track_count=item.get("nb_tracks"),
                     description=item.get("description") or None,
-                    owned=owner_id == me or bool(item.get("collaborative")),
+                    owned=owner_id == me,
                     version=item.get("checksum"),
                     url=item.get("link"),
                 )

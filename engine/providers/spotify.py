@@ -192,7 +192,7 @@ class Spotify:
                         owner_id=owner,
                         track_count=ref.get("total"),
                         description=item.get("description") or None,
-                        owned=owner == me or bool(item.get("collaborative")),
+                        owned=owner == me,
                         version=item.get("snapshot_id"),
                         url=(item.get("external_urls") or {}).get("spotify"),
                     )
