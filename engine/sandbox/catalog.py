@@ -258,17 +258,30 @@ def _read_plain(path: Path) -> pl.DataFrame:
     return tracks_frame(records)
 
 
+def _is_plain_json(path: Path) -> bool:
+    """A bare JSON list (or ``{"tracks": [...]}``) rather than PIF/JSPF."""
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True  # let the plain reader name the problem
+    return not (isinstance(data, dict) and ("pif" in data or "playlist" in data))
+
+
 def load_catalog(path: str | Path) -> Catalog:
-    """Read a catalogue file (PIF, CSV or anything ``engine.formats`` reads)."""
+    """Read a catalogue file: PIF, CSV or anything ``engine.formats`` reads, or a
+    plain JSON list of track records with canonical column names."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: catalogue file not found")
     try:
         from engine import formats
-    except ImportError:
+    except ImportError:  # pragma: no cover - formats ships with the engine
         formats = None  # type: ignore[assignment]
     reader = getattr(formats, "read", None)
-    frame = reader(path) if callable(reader) else _read_plain(path)
+    plain = _is_plain_json(path) or not callable(reader)
+    frame = _read_plain(path) if plain or reader is None else reader(path)
     if frame.height == 0:
         raise DataError(f"{path}: the catalogue holds no tracks")
     return catalog_from_frame(frame)

@@ -550,7 +550,6 @@ class YoutubeApi(ProviderApi):
             snippet = self.video_resource(track, {"snippet"})["snippet"]
             snippet.pop("categoryId", None)
             snippet["liveBroadcastContent"] = "none"
-            snippet["publishTime"] = snippet["publishedAt"]
             return {
                 "kind": "youtube#searchResult",
                 "etag": derive_id("youtube", "s", track.key),
