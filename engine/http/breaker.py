@@ -146,6 +146,10 @@ class ProviderBreaker:
                 provider=self.provider,
             )
 
+    def reset(self) -> None:
+        """Close the circuit and forget its failures (an operator's "try again now")."""
+        self._parts()[0].close()
+
     def record(self, *, failed: bool) -> None:
         """Feed one attempt's outcome to the state machine (may open or close it)."""
         breaker, _ = self._parts()

@@ -53,6 +53,7 @@ class HttpFactory:
         wall_clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         policy: RetryPolicy | None = None,
+        shared_clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self.redis = redis
@@ -63,6 +64,7 @@ class HttpFactory:
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = rng
+        self._shared_clock = shared_clock
         self._parts: StackParts | None = None
         self._breakers: dict[str, ProviderBreaker] = {}
         self._counters: CounterStore | None = None
@@ -110,7 +112,7 @@ class HttpFactory:
 
     def _new_limiter(self) -> RateLimiter:
         if self.redis is not None:
-            return RedisRateLimiter(self.redis)
+            return RedisRateLimiter(self.redis, clock=self._shared_clock)
         return LocalRateLimiter(self._clock)
 
     def _new_cache(self) -> ResponseCache | None:

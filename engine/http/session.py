@@ -128,7 +128,11 @@ class HttpSession:
 
     def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.URL:
         """Absolute URL of ``path`` (relative to base_url, or an absolute ``next``
-        link on the same origin) with ``params`` merged over its query."""
+        link on the same origin) with ``params`` merged over its query.
+
+        A list or tuple value becomes a repeated parameter (OpenAPI's default
+        ``form``/``explode``); pass a comma-joined string where an API wants one.
+        """
         if path.startswith(("http://", "https://")):
             url = httpx.URL(path)
             base = self._base
@@ -139,11 +143,14 @@ class HttpSession:
                 )
         else:
             url = self._base.join(path.lstrip("/"))
-        merged: dict[str, Any] = dict(url.params.multi_items())
-        for key, value in (params or {}).items():
-            if value is not None:
-                merged[key] = _param_value(value)
-        merged.pop("access_token", None)  # added per attempt, never kept with the URL
+        given = {k: v for k, v in (params or {}).items() if v is not None}
+        # access_token is added per attempt, never kept with the URL
+        merged = [
+            (k, v) for k, v in url.params.multi_items() if k not in given and k != "access_token"
+        ]
+        for key, value in given.items():
+            values = value if isinstance(value, list | tuple) else [value]
+            merged.extend((key, _param_value(v)) for v in values)
         return url.copy_with(params=merged) if merged else url.copy_with(query=None)
 
     def _build(
@@ -321,8 +328,6 @@ def _with_note(error: CrossfadeError, note: str) -> CrossfadeError:
 def _param_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
     return str(value)
 
 

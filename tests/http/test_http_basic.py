@@ -48,7 +48,7 @@ def test_bearer_auth_user_agent_and_params(factory_for, seen) -> None:
     assert request.headers["Authorization"] == "Bearer tok"
     assert request.headers["User-Agent"].startswith("Crossfade/")
     assert request.url.path == "/v1/me"
-    assert dict(request.url.params) == {"limit": "50", "ids": "a,b"}
+    assert request.url.params.multi_items() == [("limit", "50"), ("ids", "a"), ("ids", "b")]
 
 
 def test_query_access_token_and_absolute_next_link(factory_for, seen) -> None:
@@ -58,11 +58,16 @@ def test_query_access_token_and_absolute_next_link(factory_for, seen) -> None:
 
     config = ProviderHttpConfig("deezer", "https://api.deezer.com", auth_style="query_access_token")
     http = factory_for(handler).session(config, user_key="u1", token=StaticToken("dz"))
-    http.get_json("https://api.deezer.com/user/me/playlists?index=25&access_token=old")
+    http.get_json(
+        "https://api.deezer.com/user/me/playlists?index=25&f=a&f=b&access_token=old",
+        {"limit": 10, "index": 50, "strict": True},
+    )
     request = seen[0]
     assert "Authorization" not in request.headers
     assert request.url.params.get_list("access_token") == ["dz"]
-    assert request.url.params["index"] == "25"
+    assert request.url.params.get_list("f") == ["a", "b"]  # repeated params survive
+    assert request.url.params.get_list("index") == ["50"]  # params win over the link
+    assert request.url.params["strict"] == "true"
 
 
 def test_foreign_next_link_is_refused(factory_for) -> None:

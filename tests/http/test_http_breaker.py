@@ -148,3 +148,15 @@ def test_breaker_state_is_shared_through_redis(quick, made, redis: Redis) -> Non
     assert http_b.get_json("me", cache=False) == {"ok": True}
     assert worker_a.counters("spotify")["breaker_state"] == "closed"
     assert http_a.get_json("me", cache=False) == {"ok": True}
+
+
+def test_reset_closes_an_open_circuit(quick, made) -> None:
+    provider = Switch()
+    built = factory(quick, Script(provider))
+    made.append(built)
+    http = built.session(SPOTIFY, user_key="u", token=None)
+    fail_times(http, 5)
+    provider.down = False
+    built.breaker("spotify").reset()
+    assert built.counters("spotify")["breaker_state"] == "closed"
+    assert http.get_json("me", cache=False) == {"ok": True}

@@ -93,3 +93,11 @@ def test_two_factories_on_one_redis_share_one_budget(settings, redis: Redis) -> 
     finally:
         for item in built:
             item.close()
+
+
+def test_redis_bucket_on_a_simulated_clock_gives_exact_waits(redis: Redis) -> None:
+    fake = FakeTime()
+    limiter = RedisRateLimiter(redis, clock=fake.clock)
+    assert [limiter.reserve("tidal", 4, 2) for _ in range(4)] == [0, 0, 0.25, 0.5]
+    fake.advance(100)
+    assert limiter.reserve("tidal", 4, 2) == 0
