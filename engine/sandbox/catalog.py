@@ -200,13 +200,13 @@ class Catalog:
         if not words:
             return []
         hits = []
-        for track in self._by_id[provider].values():
+        for order, track in enumerate(self._by_id[provider].values()):
             title = track.title.casefold()
             haystack = " ".join(
                 [title, *(a.casefold() for a in track.artists), track.album.casefold()]
             )
             if all(w in haystack for w in words):
-                hits.append((-sum(w in title for w in words), track.key, track))
+                hits.append((-sum(w in title for w in words), order, track))
         hits.sort(key=lambda hit: (hit[0], hit[1]))
         return [hit[2] for hit in hits]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -571,7 +572,8 @@ class SpotifyApi(ProviderApi):
         return httpx.Response(200)
 
     def search(self, request: SandboxRequest) -> httpx.Response:
-        query = request.arg("q")
+        # Spotify's own next/href links spell the query parameter ``query``.
+        query = request.arg("q") or request.arg("query")
         types = request.args("type")
         if not query:
             raise ApiError(400, "No search query")
@@ -585,7 +587,9 @@ class SpotifyApi(ProviderApi):
         body: dict[str, Any] = {}
         if "track" in types:
             hits = search_tracks(self.state.catalog, self.name, query)
-            extra = f"&query={httpx.QueryParams({'q': query})['q']}&type=track"
+            carried = [("query", query), ("type", ",".join(types))]
+            carried += [("market", m) for m in [request.arg("market")] if m]
+            extra = "&" + urlencode(carried)
             body["tracks"] = self.page(
                 request,
                 hits,

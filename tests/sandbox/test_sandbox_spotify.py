@@ -207,6 +207,14 @@ def test_search_by_isrc_and_fields(sandbox: Sandbox, client: httpx.Client) -> No
     ).json()
     assert [t["name"] for t in fielded["tracks"]["items"]] == ["Song 13"]
     assert client.get(f"{API}/search?q=x", headers=h).status_code == 400
+    page = client.get(
+        f"{API}/search", params={"q": 'artist:"Guest Star"', "type": "track", "limit": 2}, headers=h
+    ).json()["tracks"]
+    names = [t["name"] for t in page["items"]]
+    while page["next"]:  # next links use ``query=`` as Spotify's do
+        page = client.get(page["next"], headers=h).json()["tracks"]
+        names += [t["name"] for t in page["items"]]
+    assert names == [f"Song {i}" for i in range(3, 60, 10)]
     many = client.get(f"{API}/tracks", params={"ids": ",".join(["x"] * 51)}, headers=h)
     assert many.status_code == 400
 
