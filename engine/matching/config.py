@@ -92,6 +92,9 @@ class MatchConfig:
 
     max_block: int = 300
     """A blocking key shared by more catalogue rows than this is refined or dropped."""
+    max_candidates: int = 12
+    """Candidates per source track kept for full scoring, ranked by a quick title ratio
+    (ISRC-equal and curated pairs are always kept)."""
     rare_tokens: int = 3
     """How many of a title's rarest tokens are used as blocking keys."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
 
 from engine.errors import DataError
 from engine.matching.assign import one_to_one as assign_one_to_one
@@ -66,6 +69,30 @@ def score_pairs(
     return scored.select("score", "decision", "rule", *PART_COLUMNS)
 
 
+def _shortlist(
+    src: pl.DataFrame, cat: pl.DataFrame, pairs: pl.DataFrame, config: MatchConfig
+) -> pl.DataFrame:
+    """Per source track, the ``max_candidates`` pairs with the closest titles, plus
+    every ISRC-equal pair: one cheap vectorised ratio instead of the full scoring."""
+    quick = cpdist(
+        src["n_title"].gather(pairs["s"]).to_list(),
+        cat["n_title"].gather(pairs["c"]).to_list(),
+        scorer=fuzz.ratio,
+        workers=-1,
+        dtype=np.uint8,
+    )
+    same_isrc = (src["isrc"].gather(pairs["s"]) == cat["isrc"].gather(pairs["c"])) & (
+        src["isrc"].gather(pairs["s"]) != ""
+    )
+    ranked = pairs.with_columns(
+        _quick=pl.Series(quick, dtype=pl.UInt8), _isrc=same_isrc.fill_null(False)
+    )
+    top = ranked.sort("_quick", descending=True).group_by("s").head(config.max_candidates)
+    return (
+        pl.concat([top, ranked.filter(pl.col("_isrc"))]).select("s", "c").unique().cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
 def _scored_candidates(
     src: pl.DataFrame, cat: pl.DataFrame, pairs: pl.DataFrame, config: MatchConfig
 ) -> pl.DataFrame:
@@ -94,6 +121,8 @@ def _alternatives(
     ranked: pl.DataFrame, chosen: pl.DataFrame, cat_index: pl.DataFrame, top_k: int
 ) -> pl.DataFrame:
     others = ranked.join(chosen.select("s", "c"), on=["s", "c"], how="anti")
+    if top_k == 0:
+        others = others.clear()
     return (
         others.filter(pl.col("score") > 0)
         .group_by("s", maintain_order=True)
@@ -147,8 +176,9 @@ def match(
     provider = set(normalize_provider(catalog))
     curated = _curated_pairs(src, cat, curator_rules(rules, provider))
 
-    pairs = pl.concat([candidate_pairs(src, cat, config), curated.drop_nulls()]).unique()
-    ranked = _scored_candidates(src, cat, pairs.cast(PAIR_SCHEMA), config)  # type: ignore[arg-type]
+    pairs = _shortlist(src, cat, candidate_pairs(src, cat, config), config)
+    pairs = pl.concat([pairs, curated.drop_nulls().cast(PAIR_SCHEMA)]).unique()  # type: ignore[arg-type]
+    ranked = _scored_candidates(src, cat, pairs, config)
     ranked = ranked.join(curated.rename({"c": "_cur"}), on="s", how="left").with_columns(
         rule=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("curator")).otherwise("rule"),
         decision=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("auto")).otherwise("decision"),

@@ -6,7 +6,7 @@
 >>> song = {"title": "Hey Jude - Remastered 2015", "artists": ["The Beatles"]}
 >>> f = normalize_frame(tracks_frame([song]))
 >>> f.select("n_title", "n_artist", "n_tags").row(0)
-('hey jude', 'the beatles', ['remaster'])
+('hey jude', 'the beatles', 'remaster')
 """
 
 from __future__ import annotations
@@ -34,13 +34,16 @@ _INNER = r"[^\(\)\[\]\{\}]*"
 _VERSION_BRACKET = rf"{_OPEN}{_INNER}(?:{_ALL_TAGS}){_INNER}{_CLOSE}"
 _ANY_BRACKET = rf"{_OPEN}{_INNER}{_CLOSE}"
 # "Title - Remastered 2011", "Title - Live at Wembley": a dash suffix made of version words.
-_VERSION_SUFFIX = rf"\s[-\u2013\u2014:]\s+([^-\u2013\u2014]*(?:{_ALL_TAGS})[^-\u2013\u2014]*)$"
+_VERSION_SUFFIX = rf"(?:\s[-\u2013\u2014]|:)\s+([^-\u2013\u2014]*(?:{_ALL_TAGS})[^-\u2013\u2014]*)$"
 _FEAT_BRACKET = rf"{_OPEN}\s*{FEAT}({_INNER}){_CLOSE}"
 _FEAT_BARE = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\)\[\]\{\}]*)"
 _DASH_SPLIT = r"^(.+?)\s+[-\u2013\u2014|]\s+(.+)$"
 _TRACK_NUMBER = r"^\s*(?:\d{1,3}\s*[-._)]\s*|0\d{1,2}\s+)([a-z])"
 _CLOCK = r"(?:^|\s)(\d{1,2}):([0-5]\d)(?:\s|$)"
-_SEP = "\x1f"
+# Albums that are live recordings by their name ("Live at Wembley", "MTV Unplugged").
+_LIVE_ALBUM = r"^live (?:at|from|in|on) .*|(?-u:\b)(?:in concert|unplugged)(?-u:\b)"
+# Titles that need parsing: brackets, dashes, colons, feat., leading digits, data marks.
+_COMPLEX_TITLE = r"[\(\[\{\-\u2013\u2014:|$%]|(?-u:\b)(feat|ft|featuring)(?-u:\b)|^\s*\d"
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # Where a title that carries other fields (a store export, a video title) turns into
 # catalogue data: a price, a copyright or phonogram mark, a clock time or a date.
@@ -92,20 +95,30 @@ def _clean(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _tags(text: pl.Expr, patterns: dict[str, str]) -> pl.Expr:
-    """A sorted list of the tag names whose pattern occurs in ``text``."""
-    flags = [
-        pl.when(text.str.contains(pattern)).then(pl.lit(name)).otherwise(None)
-        for name, pattern in sorted(patterns.items())
-    ]
-    return pl.concat_list(flags).list.drop_nulls()
+def _ascii(pattern: str) -> str:
+    """ASCII word boundaries: the text is folded already, and they are far faster."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
 
 
-def _split_artists(expr: pl.Expr) -> pl.Expr:
-    """Split an artist credit on , & / + feat. and x vs into cleaned names."""
-    pieces = expr.str.replace_all(ARTIST_SEPARATORS, _SEP).str.split(_SEP)
-    return pieces.list.eval(_clean(pl.element())).list.eval(
-        pl.element().filter(pl.element().str.len_chars() > 0)
+def _tags(text: pl.Expr, patterns: dict[str, str], also: pl.Expr | None = None) -> pl.Expr:
+    """Space-separated, sorted names of the tags whose pattern occurs in ``text``."""
+    flags = []
+    for name, pattern in sorted(patterns.items()):
+        hit = text.str.contains(_ascii(pattern))
+        if also is not None and name == "live":
+            hit = hit | also.str.contains(_ascii(pattern))
+        flags.append(pl.when(hit).then(pl.lit(name)))
+    return pl.concat_str(flags, separator=" ", ignore_nulls=True).fill_null("")
+
+
+def _artist_text(expr: pl.Expr) -> pl.Expr:
+    """Artist credits as cleaned names joined by "|" (split on , & / + feat. and x vs)."""
+    return (
+        expr.str.replace_all(_ascii(ARTIST_SEPARATORS), "|")
+        .str.replace_all(r"['`\u2019\u00b4]", "")
+        .str.replace_all(r"[^a-z0-9|]+", " ")
+        .str.replace_all(r"\s*\|[\s|]*", "|")
+        .str.strip_chars("| ")
     )
 
 
@@ -113,10 +126,11 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Add the ``n_*`` matching columns to a canonical track frame.
 
     ``n_title`` (core title: no featured artists, version brackets, track numbers),
-    ``n_title_base`` (also without any other bracket), ``n_artists`` (list, featured
-    included), ``n_artist`` (primary), ``n_album``, ``n_tags`` (strong version tags),
-    ``n_soft`` (soft tags), ``n_explicit``, ``n_duration`` (ms), ``n_text`` (all of it),
-    ``n_head`` (the title cut where prices, copyright marks, clock times or dates begin).
+    ``n_title_base`` (also without any other bracket), ``n_head`` (the title cut where
+    prices, copyright marks, clock times or dates begin), ``n_artists`` (list, featured
+    included), ``n_artist`` (primary), ``n_album``, ``n_tags`` (strong version tags,
+    space-separated), ``n_soft`` (soft tags), ``n_numbers`` (numbers in the title),
+    ``n_explicit`` and ``n_duration`` (ms).
     """
     frame = conform(frame)
     steps = frame.lazy().with_columns(
@@ -126,81 +140,118 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
         .str.strip_chars(),
         _al0=_fold(pl.col("album")).str.replace_all(r"\s+", " ").str.strip_chars(),
     )
-    steps = steps.with_columns(
-        _t0=pl.col("_t0").str.replace(_TRACK_NUMBER, "${1}"),
-        _clock=pl.col("_t0").str.extract_groups(_CLOCK),
-    ).with_columns(
-        _ver=pl.concat_str(
-            pl.col("_t0").str.extract_all(_VERSION_BRACKET).list.join(" "),
-            pl.col("_t0").str.extract(_VERSION_SUFFIX, 1).fill_null(""),
-            separator=" ",
-        ).str.replace_all(PLAIN_MIX, " "),
-        _feat=pl.concat_str(
-            pl.col("_t0").str.extract_all(_FEAT_BRACKET).list.join(", "),
-            pl.col("_t0").str.extract(_FEAT_BARE, 1).fill_null(""),
-            separator=", ",
-        ).str.replace_all(rf"^{_OPEN}|{_CLOSE}", ""),
-        _core=pl.col("_t0")
-        .str.replace_all(_FEAT_BRACKET, " ")
-        .str.replace_all(_VERSION_BRACKET, " ")
-        .str.replace_all(_VERSION_BRACKET, " ")
-        .str.replace(_FEAT_BARE, " ")
-        .str.replace(_VERSION_SUFFIX, "")
-        .str.strip_chars(),
+    steps = steps.with_row_index("_row").with_columns(
+        _complex=pl.col("_t0").str.contains(_COMPLEX_TITLE) | (pl.col("_a0") == "")
     )
-    steps = _split_dash(steps)
-    steps = steps.with_columns(
-        n_title=_clean(pl.col("_core").str.replace(_CLOCK, " ")),
-        n_title_base=_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " ")),
-        n_head=_clean(pl.col("_core").str.replace(rf"(?:{_JUNK_START}).*$", "")),
-        n_artists=pl.concat_list(
-            _split_artists(pl.col("_a0")),
-            _split_artists(pl.col("_feat").str.replace_all(FEAT, "")),
-        ).list.unique(maintain_order=True),
-        n_album=_clean(
-            pl.col("_al0")
-            .str.replace_all(_VERSION_BRACKET, " ")
-            .str.replace(_VERSION_SUFFIX, "")
-            .str.replace(r"\s+(ep|single|lp)$", "")
-        ),
-        _alver=pl.concat_str(
-            pl.col("_al0").str.extract_all(_ANY_BRACKET).list.join(" "),
-            pl.col("_al0").str.extract(r"\s[-:]\s+(.*)$", 1).fill_null(""),
-            separator=" ",
-        ),
-    )
-    steps = steps.with_columns(
-        n_numbers=pl.col("n_title").str.extract_all(_NUMBER).list.unique().list.sort(),
-        n_artist=pl.col("n_artists").list.first().fill_null(""),
-        n_tags=pl.concat_list(
-            _tags(pl.col("_ver"), STRONG_TAG_PATTERNS),
-            _tags(pl.col("_alver"), {"live": STRONG_TAG_PATTERNS["live"]}),
+    # Most titles are plain words: skip the version/feat/dash parsing for them.
+    simple = (
+        steps.filter(~pl.col("_complex"))
+        .with_columns(
+            _ver=pl.lit(""),
+            _feat=pl.lit(""),
+            _clock=pl.lit(None, dtype=pl.Struct({"1": pl.Utf8, "2": pl.Utf8})),
+            n_title=_clean(pl.col("_t0")),
         )
-        .list.unique()
-        .list.sort(),
-        n_soft=_tags(pl.col("_ver"), SOFT_TAG_PATTERNS),
+        .with_columns(n_title_base=pl.col("n_title"), n_head=pl.col("n_title"))
+    )
+    complex_ = _parse_titles(steps.filter(pl.col("_complex")))
+    steps = pl.concat([simple, complex_], how="diagonal_relaxed").sort("_row")
+    # Artist credits and albums repeat across tracks: parse each distinct value once.
+    credits = (
+        steps.select("_a0", "_feat")
+        .unique()
+        .with_columns(
+            _artists=_artist_text(
+                pl.concat_str(
+                    pl.col("_a0"), pl.col("_feat").str.replace_all(_ascii(FEAT), ""), separator=", "
+                )
+            )
+        )
+    )
+    albums = (
+        steps.select("_al0")
+        .unique()
+        .with_columns(
+            n_album=_clean(
+                pl.col("_al0")
+                .str.replace_all(_ascii(_VERSION_BRACKET), " ")
+                .str.replace(_ascii(_VERSION_SUFFIX), "")
+                .str.replace(r"\s+(ep|single|lp)$", "")
+            ),
+            _alver=pl.concat_str(
+                pl.col("_al0").str.extract_all(_ANY_BRACKET).list.join(" "),
+                pl.col("_al0").str.extract(r"(?:\s-|:)\s+(.*)$", 1).fill_null(""),
+                pl.col("_al0").str.extract(_LIVE_ALBUM, 0).fill_null(""),
+                separator=" ",
+            ),
+        )
+    )
+    steps = (
+        steps.join(credits, on=["_a0", "_feat"], how="left", nulls_equal=True)
+        .join(albums, on="_al0", how="left", nulls_equal=True)
+        .sort("_row")
+        .with_columns(_soft=_tags(pl.col("_ver"), SOFT_TAG_PATTERNS))
     )
     steps = steps.with_columns(
+        n_numbers=pl.col("n_title").str.extract_all(_ascii(_NUMBER)).list.join(" "),
+        n_artists=pl.col("_artists")
+        .str.split("|")
+        .list.filter(pl.element() != "")
+        .list.unique(maintain_order=True),
+        n_artist=pl.col("_artists").str.extract(r"^([^|]*)", 1).fill_null(""),
+        n_tags=_tags(pl.col("_ver"), STRONG_TAG_PATTERNS, also=pl.col("_alver")),
+        n_soft=pl.col("_soft")
+        .str.replace_all(r"(?-u:\b)(explicit|clean)(?-u:\b)", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(),
         n_explicit=pl.coalesce(
             pl.col("explicit"),
-            pl.when(pl.col("n_soft").list.contains("explicit")).then(pl.lit(True)),
-            pl.when(pl.col("n_soft").list.contains("clean")).then(pl.lit(False)),
+            pl.when(pl.col("_soft").str.contains("explicit")).then(pl.lit(True)),
+            pl.when(pl.col("_soft").str.contains("clean")).then(pl.lit(False)),
         ),
-        n_soft=pl.col("n_soft").list.set_difference(pl.lit(["explicit", "clean"])),
         n_duration=pl.coalesce(
             pl.col("duration_ms"),
             pl.col("_clock").struct.field("1").cast(pl.Int64) * 60_000
             + pl.col("_clock").struct.field("2").cast(pl.Int64) * 1_000,
         ),
-        n_text=pl.concat_str(
-            _clean(pl.col("_t0")),
-            pl.col("n_artists").list.join(" "),
-            pl.col("n_album"),
-            separator=" ",
-        ).str.strip_chars(),
     )
-    helpers = ["_t0", "_a0", "_al0", "_clock", "_ver", "_feat", "_core", "_alver"]
-    return steps.drop(helpers).collect()
+    helpers = ["_row", "_complex", "_t0", "_a0", "_al0", "_clock", "_ver", "_feat", "_alver"]
+    return steps.drop(*helpers, "_core", "_soft", "_artists", strict=False).collect()
+
+
+def _parse_titles(steps: pl.LazyFrame) -> pl.LazyFrame:
+    """Version tags, featured artists, track numbers, "Artist - Title" and carried data."""
+    version_bracket, version_suffix = _ascii(_VERSION_BRACKET), _ascii(_VERSION_SUFFIX)
+    steps = steps.with_columns(
+        _t0=pl.col("_t0").str.replace(_TRACK_NUMBER, "${1}"),
+        _clock=pl.col("_t0").str.extract_groups(_CLOCK),
+    ).with_columns(
+        _ver=pl.concat_str(
+            pl.col("_t0").str.extract_all(version_bracket).list.join(" "),
+            pl.col("_t0").str.extract(version_suffix, 1).fill_null(""),
+            separator=" ",
+        ).str.replace_all(_ascii(PLAIN_MIX), " "),
+        _feat=pl.concat_str(
+            pl.col("_t0").str.extract_all(_ascii(_FEAT_BRACKET)).list.join(", "),
+            pl.col("_t0")
+            .str.replace_all(_ascii(_FEAT_BRACKET), " ")
+            .str.extract(_FEAT_BARE, 1)
+            .fill_null(""),
+            separator=", ",
+        ).str.replace_all(rf"^{_OPEN}|{_CLOSE}", ""),
+        _core=pl.col("_t0")
+        .str.replace_all(_ascii(_FEAT_BRACKET), " ")
+        .str.replace_all(version_bracket, " ")
+        .str.replace_all(version_bracket, " ")
+        .str.replace(_FEAT_BARE, " ")
+        .str.replace(version_suffix, "")
+        .str.strip_chars(),
+    )
+    return _split_dash(steps).with_columns(
+        n_title=_clean(pl.col("_core").str.replace(_CLOCK, " ")),
+        n_title_base=_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " ")),
+        n_head=_clean(pl.col("_core").str.replace(_ascii(rf"(?:{_JUNK_START}).*$"), "")),
+    )
 
 
 def _split_dash(steps: pl.LazyFrame) -> pl.LazyFrame:

@@ -59,19 +59,22 @@ def compact(normalized: pl.DataFrame) -> pl.DataFrame:
         "n_title",
         "n_title_base",
         "n_head",
-        pl.col("n_numbers").list.join(" ").alias("numbers_text"),
+        pl.col("n_numbers").alias("numbers_text"),
         "n_artist",
         pl.col("n_artists").list.join(" ").alias("artists_text"),
         "n_album",
-        pl.col("n_tags").list.join(" ").alias("tags_text"),
-        pl.col("n_soft").list.join(" ").alias("soft_text"),
+        pl.col("n_tags").alias("tags_text"),
+        pl.col("n_soft").alias("soft_text"),
         "n_explicit",
         "n_duration",
         (
             (pl.col("artists").list.len() == 0)
-            | pl.col("album").fill_null("").str.strip_chars().eq("")
             | pl.col("duration_ms").is_null()
             | (pl.col("n_head") != pl.col("n_title"))
+            | (
+                pl.col("album").fill_null("").str.strip_chars().eq("")
+                & (pl.col("n_title").str.count_matches(" ") >= 4)
+            )
         ).alias("overloaded"),
     )
 
@@ -147,7 +150,12 @@ def _dirty_parts(
     config: MatchConfig,
 ) -> None:
     """Pairs where a title carries other fields: find them inside the title instead."""
-    rows = np.flatnonzero((left["overloaded"] | right["overloaded"]).to_numpy())
+    words_l = left["n_title"].str.count_matches(" ").to_numpy()
+    words_r = right["n_title"].str.count_matches(" ").to_numpy()
+    over_l, over_r = left["overloaded"].to_numpy(), right["overloaded"].to_numpy()
+    carrying = (over_l | over_r) & ((np.abs(words_l - words_r) >= 2) | (over_l & over_r))
+    no_artist = ((left["artists_text"] == "") | (right["artists_text"] == "")).to_numpy()
+    rows = np.flatnonzero(carrying | no_artist)
     if rows.size == 0:
         return
     lt, rt = left["n_title"].to_list(), right["n_title"].to_list()
