@@ -12,6 +12,7 @@ summary with the request count.
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,11 @@ def run_demo(
                 "review_policy": "wait",
                 "report_dir": str(out_dir),
             }
-            job_id = submit(runtime, "migrate", params, user_id=user_id, start=False)
+            # each demo run talks to a fresh sandbox: never reuse an earlier run's job
+            key = f"demo-{uuid.uuid4().hex}"
+            job_id = submit(
+                runtime, "migrate", params, user_id=user_id, idempotency_key=key, start=False
+            )
             worker = threading.Thread(target=run_job, args=(runtime, job_id))
             worker.start()
             watch(runtime, job_id)

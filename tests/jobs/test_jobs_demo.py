@@ -13,9 +13,10 @@ from engine.settings import Settings
 def test_demo_end_to_end(settings: Settings, tmp_path: Path) -> None:
     summary = run_demo(settings, out_dir=tmp_path / "out")
     assert summary["added"] == summary["in_target_playlist"] > 0
-    assert summary["added"] + summary["pending_review"] + summary["not_available"] <= summary[
-        "source_tracks"
-    ]
+    assert (
+        summary["added"] + summary["pending_review"] + summary["not_available"]
+        <= summary["source_tracks"]
+    )
     assert summary["requests"] > 0
     with open(summary["report"], newline="") as handle:
         rows = list(csv.DictReader(handle))
