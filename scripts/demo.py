@@ -80,6 +80,13 @@ def formats_demo(out_dir: Path, console: Console) -> int:
 def main() -> int:
     console = Console(width=110)
     problems = formats_demo(OUT_DIR, console)
+    # The main job end to end on the embedded default (engine.demo, jobs owner).
+    from engine.demo import run_demo
+    from engine.settings import Settings
+
+    store = OUT_DIR / "store"
+    settings = Settings(env="development", data_dir=store, DATABASE_URL=None, REDIS_URL=None)  # type: ignore[call-arg]
+    run_demo(settings, out_dir=OUT_DIR / "migration", console=console)
     if problems:
         console.print(f"[red]{problems} problem(s) found[/red]")
         return 1
