@@ -21,6 +21,8 @@ from engine.store.db import make_engine, migrate
 if TYPE_CHECKING:
     from redis import Redis
 
+    from engine.http.factory import HttpFactory
+
 
 @dataclass
 class Runtime:
@@ -43,7 +45,17 @@ class Runtime:
 
         return Redis.from_url(self.settings.redis_url)
 
+    @cached_property
+    def http(self) -> HttpFactory:
+        """The process's one HTTP stack: every session made from it shares the
+        rate limiter, breaker, cache and counters (through Redis when set)."""
+        from engine.http.factory import HttpFactory
+
+        return HttpFactory(self.settings, redis=self.redis)
+
     def close(self) -> None:
+        if "http" in self.__dict__:
+            self.http.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
         if "redis" in self.__dict__ and self.redis is not None:
