@@ -282,7 +282,8 @@ class HttpSession:
                 retry_after=exc.retry_after,
                 not_processed=True,
                 error=lambda note: RateLimitedError(
-                    f"{status.describe(response)} ({reason}; {note})", provider=self.provider
+                    f"{status.describe(response)} ({'; '.join(filter(None, [reason, note]))})",
+                    provider=self.provider,
                 ),
             )
         if response.status_code == 429:

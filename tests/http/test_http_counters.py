@@ -97,3 +97,15 @@ def test_cache_can_be_switched_off(tmp_path) -> None:
         assert len(script.requests) == 2
     finally:
         built.close()
+
+
+def test_runtime_holds_one_factory_for_the_process(settings: Settings) -> None:
+    from engine.runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        assert runtime.http is runtime.http
+        assert runtime.http.redis is None  # embedded default
+        runtime.http.breaker("deezer")
+    finally:
+        runtime.close()
