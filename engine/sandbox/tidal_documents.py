@@ -1,0 +1,192 @@
+"""TIDAL JSON:API documents: resources, includes, cursor pages, filter and include checks."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from engine.sandbox.catalog import CatalogTrack
+from engine.sandbox.state import Playlist, PlaylistItem, SandboxState
+from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
+
+MEDIA_TYPE = "application/vnd.api+json"
+
+
+def iso_duration(ms: int) -> str:
+    """``PT3M5S`` style duration."""
+    minutes, seconds = divmod(ms // 1000, 60)
+    return f"PT{minutes}M{seconds}S" if minutes else f"PT{seconds}S"
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o{offset}".encode()).decode().rstrip("=")
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("o"):
+            raise ValueError(raw)
+        return int(raw[1:])
+    except ValueError as exc:
+        raise ApiError(400, "Invalid page cursor", parameter="page[cursor]") from exc
+
+
+class TidalDocuments:
+    """Rendering helpers mixed into the API class."""
+
+    name: str
+    state: SandboxState
+
+    def _filters(self, request: SandboxRequest, allowed: tuple[str, ...]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for key, _value in request.query:
+            if key.startswith("filter["):
+                name = key[7:-1]
+                if name not in allowed:
+                    raise ApiError(
+                        400,
+                        f"Unknown filter {key}; available filters: "
+                        + ", ".join(f"filter[{a}]" for a in allowed),
+                        parameter=key,
+                    )
+                found[name] = request.args(key)
+                if len(found[name]) > self.state.config.tidal_filter_max:
+                    raise ApiError(
+                        400,
+                        f"Too many values for {key} (max {self.state.config.tidal_filter_max})",
+                        parameter=key,
+                    )
+        return found
+
+    def _include(self, request: SandboxRequest, allowed: tuple[str, ...]) -> set[str]:
+        wanted = set(request.args("include"))
+        bad = wanted - set(allowed)
+        if bad:
+            raise ApiError(400, f"Invalid include path: {sorted(bad)[0]}", parameter="include")
+        return wanted
+
+    def track_resource(self, track: CatalogTrack, include: set[str]) -> dict[str, Any]:
+        track_id = track.ids[self.name]
+        obj: dict[str, Any] = {
+            "id": track_id,
+            "type": "tracks",
+            "attributes": {
+                "title": track.title,
+                "isrc": track.isrc or "",
+                "duration": iso_duration(track.duration_ms),
+                "explicit": track.explicit,
+                "key": "UNKNOWN",
+                "keyScale": "UNKNOWN",
+                "mediaTags": ["LOSSLESS"],
+                "popularity": 0.5,
+                "externalLinks": [],
+            },
+        }
+        rels: dict[str, Any] = {}
+        self_link = f"/tracks/{track_id}/relationships"
+        if "albums" in include:
+            rels["albums"] = {
+                "data": [{"id": track.album_ids[self.name], "type": "albums"}],
+                "links": {"self": f"{self_link}/albums"},
+            }
+        if "artists" in include:
+            rels["artists"] = {
+                "data": [
+                    {"id": self.state.catalog_artist_id(self.name, a), "type": "artists"}
+                    for a in track.artists
+                ],
+                "links": {"self": f"{self_link}/artists"},
+            }
+        if rels:
+            obj["relationships"] = rels
+        return obj
+
+    def included_for(
+        self, tracks: list[CatalogTrack], include: set[str], with_tracks: bool = False
+    ) -> list[dict[str, Any]]:
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for track in tracks:
+            if with_tracks:
+                out[("tracks", track.ids[self.name])] = self.track_resource(track, set())
+            if "albums" in include:
+                album = self.state.catalog.album(self.name, track.album_ids[self.name])
+                count = len(album.track_ids) if album else 1
+                out[("albums", track.album_ids[self.name])] = {
+                    "id": track.album_ids[self.name],
+                    "type": "albums",
+                    "attributes": {
+                        "title": track.album,
+                        "albumType": "ALBUM",
+                        "barcodeId": "",
+                        "duration": iso_duration(track.duration_ms * count),
+                        "explicit": track.explicit,
+                        "mediaTags": [],
+                        "numberOfItems": count,
+                        "numberOfVolumes": 1,
+                        "popularity": 0.5,
+                        "releaseDate": track.release_date or "2000-01-01",
+                    },
+                }
+            if "artists" in include:
+                for artist in track.artists:
+                    artist_id = self.state.catalog_artist_id(self.name, artist)
+                    out[("artists", artist_id)] = {
+                        "id": artist_id,
+                        "type": "artists",
+                        "attributes": {"name": artist, "popularity": 0.5},
+                    }
+        return list(out.values())
+
+    def paged(
+        self, request: SandboxRequest, items: list[Any], render: Callable[[Any], dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        size = self.state.config.tidal_page_size
+        offset = _offset(request.arg("page[cursor]"))
+        chunk = items[offset : offset + size]
+        self_query = urlencode(request.query)
+        links: dict[str, Any] = {
+            "self": f"{request.path}?{self_query}" if request.query else request.path
+        }
+        if offset + size < len(items):
+            cursor = _cursor(offset + size)
+            keep = [(k, v) for k, v in request.query if k != "page[cursor]"]
+            links["next"] = f"{request.path}?{httpx.QueryParams([*keep, ('page[cursor]', cursor)])}"
+            links["meta"] = {"nextCursor": cursor}
+        return [render(x) for x in chunk], links
+
+    def doc(self, status: int, body: dict[str, Any]) -> httpx.Response:
+        return json_response(status, body, media_type=MEDIA_TYPE)
+
+    def playlist_resource(self, playlist: Playlist) -> dict[str, Any]:
+        tracks = [self.state.catalog.track(self.name, i.track_id) for i in playlist.items]
+        return {
+            "id": playlist.id,
+            "type": "playlists",
+            "attributes": {
+                "name": playlist.name,
+                "description": playlist.description,
+                "accessType": "PUBLIC" if playlist.public else "UNLISTED",
+                "bounded": True,
+                "createdAt": iso(playlist.created_at),
+                "lastModifiedAt": iso(playlist.modified_at),
+                "duration": iso_duration(sum(t.duration_ms for t in tracks if t)),
+                "externalLinks": [],
+                "numberOfFollowers": len(playlist.followers),
+                "numberOfItems": len(playlist.items),
+                "playlistType": "USER",
+            },
+        }
+
+    def item_identifier(self, item: PlaylistItem) -> dict[str, Any]:
+        return {
+            "id": item.track_id,
+            "type": "tracks",
+            "meta": {"addedAt": iso(item.added_at), "itemId": item.item_id},
+        }
