@@ -29,18 +29,35 @@ def _tokens(frame: pl.LazyFrame, index: str) -> pl.LazyFrame:
     )
 
 
-def candidate_pairs(
-    source: pl.DataFrame, catalog: pl.DataFrame, config: MatchConfig
-) -> pl.DataFrame:
-    """Unique ``(s, c)`` row-index pairs (UInt32) of candidates; inputs are compact frames."""
-    cap = config.max_block
-    src = source.lazy().select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("s"), "isrc", "n_title", "n_artist"
+def _indexed(frame: pl.DataFrame, name: str, rows: pl.Series | None = None) -> pl.LazyFrame:
+    lazy = frame.lazy().select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(name), "isrc", "n_title", "n_artist"
     )
-    cat = catalog.lazy().select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("c"), "isrc", "n_title", "n_artist"
-    )
+    return lazy if rows is None else lazy.filter(pl.col(name).is_in(rows.implode()))
 
+
+def key_pairs(source: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Pairs sharing the ISRC or the normalised title and primary artist (ladder rungs
+    2 and 3): cheap joins that settle most tracks before any fuzzy work."""
+    src, cat = _indexed(source, "s"), _indexed(catalog, "c")
+    by_isrc = src.filter(pl.col("isrc") != "").join(cat, on="isrc").select("s", "c")
+    by_key = (
+        src.filter(pl.col("n_title") != "").join(cat, on=["n_title", "n_artist"]).select("s", "c")
+    )
+    pairs = pl.concat([by_isrc, by_key]).unique()
+    return pairs.collect().cast(PAIR_SCHEMA)  # type: ignore[arg-type]
+
+
+def candidate_pairs(
+    source: pl.DataFrame,
+    catalog: pl.DataFrame,
+    config: MatchConfig,
+    rows: pl.Series | None = None,
+) -> pl.DataFrame:
+    """Unique ``(s, c)`` row-index pairs (UInt32) for fuzzy scoring; inputs are compact
+    frames, ``rows`` limits the source rows looked at."""
+    cap = config.max_block
+    src, cat = _indexed(source, "s", rows), _indexed(catalog, "c")
     by_isrc = src.filter(pl.col("isrc") != "").join(cat, on="isrc").select("s", "c")
 
     title_size = cat.group_by("n_title").agg(pl.len().alias("size"))

@@ -9,7 +9,7 @@ from rapidfuzz.process import cpdist
 
 from engine.errors import DataError
 from engine.matching.assign import one_to_one as assign_one_to_one
-from engine.matching.blocking import PAIR_SCHEMA, candidate_pairs
+from engine.matching.blocking import PAIR_SCHEMA, candidate_pairs, key_pairs
 from engine.matching.config import DEFAULT_CONFIG, MatchConfig
 from engine.matching.ladder import RULE_RANK, curator_rules, decide
 from engine.matching.normalize import normalize_frame
@@ -100,6 +100,34 @@ def _scored_candidates(
     return decide(pl.concat([pairs, scored], how="horizontal"), config)
 
 
+def _ranked_pairs(
+    src: pl.DataFrame,
+    cat: pl.DataFrame,
+    curated: pl.DataFrame,
+    config: MatchConfig,
+    *,
+    settle_early: bool,
+) -> pl.DataFrame:
+    """Every scored candidate pair. Key pairs (ISRC, title + artist) and curated pairs
+    are scored first; with ``settle_early`` the source tracks they settle skip the
+    fuzzy blocking, which is where the work is."""
+    first = pl.concat([key_pairs(src, cat), curated.drop_nulls().cast(PAIR_SCHEMA)]).unique()  # type: ignore[arg-type]
+    ranked = _scored_candidates(src, cat, first, config)
+    settled = pl.concat(
+        [ranked.filter(pl.col("rule").is_in(["isrc", "exact"])).select("s"), curated.select("s")]
+    )["s"].unique()
+    rows = None
+    if settle_early:
+        rows = pl.Series("s", range(src.height), dtype=pl.UInt32).filter(
+            ~pl.Series(range(src.height)).is_in(settled.implode())
+        )
+        if rows.is_empty():
+            return ranked
+    fuzzy = _shortlist(src, cat, candidate_pairs(src, cat, config, rows), config)
+    fuzzy = fuzzy.join(first, on=["s", "c"], how="anti")
+    return pl.concat([ranked, _scored_candidates(src, cat, fuzzy, config)])
+
+
 def _curated_pairs(src: pl.DataFrame, cat: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     """Curator rules as (s, c) index pairs; ``c`` null for "not available"."""
     return (
@@ -176,9 +204,7 @@ def match(
     provider = set(normalize_provider(catalog))
     curated = _curated_pairs(src, cat, curator_rules(rules, provider))
 
-    pairs = _shortlist(src, cat, candidate_pairs(src, cat, config), config)
-    pairs = pl.concat([pairs, curated.drop_nulls().cast(PAIR_SCHEMA)]).unique()  # type: ignore[arg-type]
-    ranked = _scored_candidates(src, cat, pairs, config)
+    ranked = _ranked_pairs(src, cat, curated, config, settle_early=not one_to_one)
     ranked = ranked.join(curated.rename({"c": "_cur"}), on="s", how="left").with_columns(
         rule=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("curator")).otherwise("rule"),
         decision=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("auto")).otherwise("decision"),
