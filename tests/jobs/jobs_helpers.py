@@ -19,9 +19,15 @@ from engine.settings import Settings
 from engine.store.models import User
 
 
-def make_runtime(db_url: str, tmp_path: Path, redis_url: str | None = None) -> Runtime:
+def make_runtime(
+    db_url: str, tmp_path: Path, redis_url: str | None = None, sandbox_url: str | None = None
+) -> Runtime:
     settings = Settings(  # type: ignore[call-arg]
-        env="test", data_dir=tmp_path / "data", DATABASE_URL=db_url, REDIS_URL=redis_url
+        env="test",
+        data_dir=tmp_path / "data",
+        DATABASE_URL=db_url,
+        REDIS_URL=redis_url,
+        sandbox_url=sandbox_url,
     )
     return Runtime(settings)
 

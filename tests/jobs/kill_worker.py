@@ -1,6 +1,6 @@
 """Run by the kill test: run one job to its end (or until SIGKILLed).
 
-Usage: kill_worker.py DB_URL DATA_DIR JOB_ID
+Usage: kill_worker.py DB_URL DATA_DIR JOB_ID [SANDBOX_URL]
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from engine.jobs import run_job
 
 def main() -> None:
     install()
-    runtime = make_runtime(sys.argv[1], Path(sys.argv[2]))
+    sandbox_url = sys.argv[4] if len(sys.argv) > 4 else None
+    runtime = make_runtime(sys.argv[1], Path(sys.argv[2]), sandbox_url=sandbox_url)
     try:
         print(run_job(runtime, sys.argv[3]))
     finally:
