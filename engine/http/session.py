@@ -9,14 +9,17 @@ per-user GET cache with ETag revalidation around it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from redis.exceptions import RedisError
 
 from engine.errors import (
     CircuitOpenError,
+    ConfigError,
     CrossfadeError,
     ProviderError,
     RateLimitedError,
@@ -86,6 +89,17 @@ class HttpSession:
     ) -> Any:
         """GET ``path`` and decode its JSON body; served from the user's cache
         while fresh, revalidated with If-None-Match when it has an ETag."""
+        with _shared_state_errors(self.provider):
+            return self._get_json(path, params, cache=cache, headers=headers)
+
+    def _get_json(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        *,
+        cache: bool,
+        headers: Mapping[str, str] | None,
+    ) -> Any:
         url = self.url_for(path, params)
         store = self._parts.cache if cache else None
         if store is None:
@@ -122,7 +136,8 @@ class HttpSession:
         """Send one logical request (never cached); return the final successful
         response or raise the ``engine.errors`` error that ended it."""
         url = self.url_for(path, params)
-        return self._run(method, url, json=json, data=data, headers=headers)
+        with _shared_state_errors(self.provider):
+            return self._run(method, url, json=json, data=data, headers=headers)
 
     # -- building requests ----------------------------------------------------------
 
@@ -309,6 +324,19 @@ class HttpSession:
 
     def _count(self, field: str, amount: float = 1) -> None:
         self._parts.counters.add(self.provider, field, amount)
+
+
+@contextmanager
+def _shared_state_errors(provider: str) -> Iterator[None]:
+    """Redis holds the stack's shared state; when it fails, say so plainly
+    instead of letting a redis-py exception (or a silent local fallback) through."""
+    try:
+        yield
+    except RedisError as exc:
+        raise ConfigError(
+            f"{provider}: the HTTP stack's shared state in Redis (REDIS_URL) is unavailable: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _transport_label(exc: httpx.RequestError) -> str:

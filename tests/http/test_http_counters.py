@@ -109,3 +109,23 @@ def test_runtime_holds_one_factory_for_the_process(settings: Settings) -> None:
         runtime.http.breaker("deezer")
     finally:
         runtime.close()
+
+
+def test_unreachable_redis_is_a_clear_error(settings: Settings) -> None:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from engine.errors import ConfigError
+
+    # nothing listens on port 1; no client-side retries, so the test stays fast
+    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    built = factory(settings, Script(json_response(200, {})), redis=dead)
+    try:
+        http = built.session(DEEZER, user_key="u", token=None)
+        with pytest.raises(ConfigError, match="shared state in Redis"):
+            http.get_json("user/me")
+        with pytest.raises(ConfigError, match="REDIS_URL"):
+            http.send("POST", "user/me/playlists")
+    finally:
+        built.close()
+        dead.close()
