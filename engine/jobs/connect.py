@@ -72,7 +72,10 @@ def open_over_http(runtime: Runtime, account: ProviderAccount) -> Iterator[Provi
 @contextmanager
 def open_account(runtime: Runtime, account_id: int, *, user_id: int | None) -> Iterator[Provider]:
     """A provider client for ``account_id``, closed on exit."""
+    from engine.flags import require_provider
+
     account = load_account(runtime, account_id, user_id=user_id)
+    require_provider(runtime, runtime.settings, account.provider)
     opener = OPENERS.get(account.provider, open_over_http)
     with opener(runtime, account) as provider:
         yield provider

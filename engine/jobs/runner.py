@@ -126,11 +126,9 @@ def job_function(kind: str) -> JobFunction:
 
 def require_feature(runtime: Runtime, kind: str) -> None:
     """Raise FeatureDisabledError when the kind's feature flag is off."""
-    try:
-        flags = importlib.import_module("engine.flags")
-    except ModuleNotFoundError:  # flags not built yet: every feature is on
-        return
-    flags.require(runtime, runtime.settings, FEATURE_OF_KIND[kind])
+    from engine.flags import require
+
+    require(runtime, runtime.settings, FEATURE_OF_KIND[kind])
 
 
 def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> None:

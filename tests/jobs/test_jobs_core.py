@@ -213,3 +213,19 @@ def test_two_processes_fifty_submissions_one_job_pg_redis(
         assert conn.execute(select(func.count()).select_from(Job)).scalar() == 1
     runtime.close()
     assert len(ids) == 1
+
+
+def test_feature_flags_refuse_submission_and_stop_queued_jobs(runtime: Runtime) -> None:
+    from engine.errors import FeatureDisabledError
+    from engine.flags import set_flag
+
+    user = ensure_user(runtime)
+    queued = submit(runtime, "test_count", {"n": 2}, user_id=user, start=False)
+    set_flag(runtime, "feature.test", False)
+    with pytest.raises(FeatureDisabledError):
+        submit(runtime, "test_count", {"n": 3}, user_id=user, start=False)
+    assert run_job(runtime, queued) == "cancelled"
+    assert "feature.test is switched off" in (job_row(runtime, queued)["error"] or "")
+    set_flag(runtime, "feature.test", True)
+    assert retry(runtime, queued, start=False) == "queued"
+    assert run_job(runtime, queued) == "succeeded"
