@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.auth.crypto import Binding, KeyRing, load_key_ring
 from engine.auth.endpoint import AppCredentials, SessionFactory, TokenEndpoint, TokenPair
+from engine.auth.redact import install_log_redaction
 from engine.auth.specs import oauth_spec
 from engine.auth.states import as_utc
 from engine.errors import NeedsReconnectError, NotFoundError, UsageError
@@ -260,6 +261,7 @@ class AccountTokenSource:
         return self._pair.access_token
 
     def _load(self) -> TokenPair:
+        install_log_redaction()  # this process is about to hold a plaintext token
         with self._runtime.engine.connect() as conn:
             row = self._select(conn, lock=False)
         require_connected(row)
