@@ -45,6 +45,7 @@ class SlowTokenSandbox(Sandbox):
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_two_processes_refresh_one_account_once(pg_url: str, tmp_path: Path) -> None:
     sandbox = SlowTokenSandbox.from_records(
         [{"title": "Song", "artists": ["Artist"], "isrc": "GBAYE2400001", "duration_ms": 1000}]
