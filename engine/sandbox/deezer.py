@@ -52,8 +52,6 @@ class DeezerApi(DeezerObjects, ProviderApi):
         add("POST", "/user/me/playlists", self.create_or_follow, _MANAGE)
         add("DELETE", "/user/me/playlists", self.unfollow, _DELETE)
         add("GET", "/user/{user}/tracks", self.user_tracks, PUBLIC)
-        add("POST", "/user/me/tracks", self.like, _MANAGE)
-        add("DELETE", "/user/me/tracks", self.unlike, _DELETE)
         add("GET", "/user/{user}/albums", self.user_albums, PUBLIC)
         add("GET", "/playlist/{playlist_id}", self.get_playlist, PUBLIC)
         add("POST", "/playlist/{playlist_id}", self.update_playlist, _MANAGE)
@@ -178,25 +176,6 @@ class DeezerApi(DeezerObjects, ProviderApi):
         return json_response(
             200, self.page(request, data, f"/user/{request.params['user']}/tracks")
         )
-
-    def like(self, request: SandboxRequest) -> httpx.Response:
-        track_id = request.form().get("track_id")
-        if not track_id:
-            raise ApiError(200, "Missing parameters: track_id", code=501)
-        if self.state.catalog.track(self.name, track_id) is None:
-            raise _no_data()
-        liked = self.state.library(self.name, self.user_id).liked
-        if all(e[0] != track_id for e in liked):
-            liked.insert(0, (track_id, self.state.clock()))
-        return json_response(200, True)
-
-    def unlike(self, request: SandboxRequest) -> httpx.Response:
-        track_id = request.form().get("track_id")
-        if not track_id:
-            raise ApiError(200, "Missing parameters: track_id", code=501)
-        library = self.state.library(self.name, self.user_id)
-        library.liked = [e for e in library.liked if e[0] != track_id]
-        return json_response(200, True)
 
     def user_albums(self, request: SandboxRequest) -> httpx.Response:
         user_id = self._user_from_path(request)

@@ -158,12 +158,12 @@ def test_quota_is_code_4_inside_a_200(make_sandbox: Any, clock: Any) -> None:
 def test_favourites_and_follow(sandbox: Sandbox, client: httpx.Client) -> None:
     at = token(sandbox)
     track_id = sandbox.catalog.tracks[2].ids["deezer"]
-    assert (
-        client.post(
-            f"{API}/user/me/tracks", params={"access_token": at, "track_id": track_id}
-        ).json()
-        is True
+    sandbox.seed_library("deezer", "alice", liked=[track_id])
+    # Adding favourites is not in the documents Crossfade has, so it is not emulated.
+    refused = client.post(
+        f"{API}/user/me/tracks", params={"access_token": at, "track_id": track_id}
     )
+    assert "error" in refused.json()
     liked = client.get(f"{API}/user/me/tracks", params={"access_token": at}).json()
     assert [str(t["id"]) for t in liked["data"]] == [track_id]
     bobs = sandbox.seed_playlist("deezer", "bob", "Public", public=True)

@@ -95,14 +95,6 @@ def test_deezer_playlist_management_and_albums(sandbox: Sandbox, client: httpx.C
     by_id = client.get(f"{api}/user/{bob_id}/playlists").json()
     assert [str(p["id"]) for p in by_id["data"]] == [public]
     assert client.get(f"{api}/user/123/playlists").json()["error"]["code"] == 800
-    client.post(
-        f"{api}/user/me/tracks",
-        params={"access_token": at, "track_id": sandbox.catalog.tracks[1].ids["deezer"]},
-    )
-    client.delete(
-        f"{api}/user/me/tracks",
-        params={"access_token": at, "track_id": sandbox.catalog.tracks[1].ids["deezer"]},
-    )
     assert client.get(f"{api}/user/me/tracks", params={"access_token": at}).json()["total"] == 0
 
 
