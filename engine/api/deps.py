@@ -57,8 +57,8 @@ def get_caller(
 
 
 def reject_unknown_query(request: Request) -> None:
-    """A 422 problem for query parameters the operation does not define, so a
-    misspelt ``limt=5`` is not silently ignored."""
+    """A 422 problem for query parameters the operation does not define (a
+    misspelt ``limt=5`` is not silently ignored) or gives more than once."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
@@ -72,6 +72,15 @@ def reject_unknown_query(request: Request) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise DataError(f"unknown query parameter(s): {', '.join(unknown)}", kind="validation")
+    # no operation takes a list in its query: a repeated name would silently
+    # keep only its last value
+    repeated = sorted(
+        k for k in set(request.query_params) if len(request.query_params.getlist(k)) > 1
+    )
+    if repeated:
+        raise DataError(
+            f"query parameter(s) given more than once: {', '.join(repeated)}", kind="validation"
+        )
 
 
 def require_flag(name: str) -> Callable[[Runtime], None]:

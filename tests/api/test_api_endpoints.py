@@ -78,6 +78,8 @@ def test_playlists_items_accounts(client: TestClient, seeded: Seeded) -> None:
     body = _assert_problem(client.get("/playlists", params={"limit": 0}), 422)
     assert "limit" in str(body["detail"])
     _assert_problem(client.get("/playlists/999999"), 404)
+    assert "limt" in str(_assert_problem(client.get("/playlists?limt=5"), 422)["detail"])
+    _assert_problem(client.get("/playlists?limit=5&limit=6"), 422)
     _assert_problem(client.get("/nowhere"), 404)
 
 
