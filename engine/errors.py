@@ -129,6 +129,8 @@ class NeedsReconnectError(AuthError):
 class ProviderError(CrossfadeError):
     kind = "provider"
     status = 502
+    retry_after: float | None = None
+    """Seconds the provider asked us to wait (Retry-After), when it said so."""
 
     def __init__(self, message: str, *, provider: str | None = None, kind: str | None = None):
         super().__init__(message if provider is None else f"{provider}: {message}", kind=kind)
