@@ -203,9 +203,11 @@ class TidalApi(TidalDocuments, ProviderApi):
                 400, "At least one filter is required: filter[id], filter[isrc], filter[owners.id]"
             )
         tracks: list[CatalogTrack] = []
+        keys = {"title": lambda t: t.title.casefold(), "createdAt": lambda t: t.release_date or ""}
         isrcs = filters.get("isrc", [])
         if len(isrcs) > 1:
             tracks = [hits[0] for i in isrcs if (hits := self.state.catalog.by_isrc(self.name, i))]
+            tracks = self.sorted_by(request, tracks, keys)
             links: dict[str, Any] = {"self": request.path}
             data = [self.track_resource(t, include) for t in tracks]
         else:
@@ -215,6 +217,7 @@ class TidalApi(TidalDocuments, ProviderApi):
                 found = self.state.catalog.track(self.name, track_id)
                 if found:
                     tracks.append(found)
+            tracks = self.sorted_by(request, tracks, keys)
             data, links = self.paged(request, tracks, lambda t: self.track_resource(t, include))
             shown = {d["id"] for d in data}
             tracks = [t for t in tracks if t.ids[self.name] in shown]
@@ -270,6 +273,15 @@ class TidalApi(TidalDocuments, ProviderApi):
             if found and (found.public or found.owner == self.user_id):
                 playlists.append(found)
         playlists.sort(key=lambda p: -p.created_at)
+        playlists = self.sorted_by(
+            request,
+            playlists,
+            {
+                "createdAt": lambda p: p.created_at,
+                "lastModifiedAt": lambda p: p.modified_at,
+                "name": lambda p: p.name.casefold(),
+            },
+        )
         data, links = self.paged(request, playlists, self.playlist_resource)
         return self.doc(200, {"data": data, "links": links})
 
@@ -371,7 +383,12 @@ class TidalApi(TidalDocuments, ProviderApi):
     def playlist_items(self, request: SandboxRequest) -> httpx.Response:
         include = self._include(request, ("items",))
         playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
-        data, links = self.paged(request, playlist.items, self.item_identifier)
+        keys = self.track_keys(lambda pair: self.state.catalog.track(self.name, pair[1].track_id))
+        keys.update(addedAt=lambda pair: pair[1].added_at, itemIndex=lambda pair: pair[0])
+        ordered = [
+            pair[1] for pair in self.sorted_by(request, list(enumerate(playlist.items)), keys)
+        ]
+        data, links = self.paged(request, ordered, self.item_identifier)
         body: dict[str, Any] = {"data": data, "links": links}
         if include:
             tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
@@ -461,7 +478,9 @@ class TidalApi(TidalDocuments, ProviderApi):
         def render(entry: tuple[str, float]) -> dict[str, Any]:
             return {"id": entry[0], "type": "tracks", "meta": {"addedAt": iso(entry[1])}}
 
-        data, links = self.paged(request, liked, render)
+        keys = self.track_keys(lambda entry: self.state.catalog.track(self.name, entry[0]))
+        keys["addedAt"] = lambda entry: entry[1]
+        data, links = self.paged(request, self.sorted_by(request, liked, keys), render)
         body: dict[str, Any] = {"data": data, "links": links}
         if request.args("include"):
             tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
@@ -502,7 +521,21 @@ class TidalApi(TidalDocuments, ProviderApi):
     def collection_albums(self, request: SandboxRequest) -> httpx.Response:
         self._include(request, ("items",))
         user_id = self._me(request)
-        saved = self.state.library(self.name, user_id).saved_albums
+        catalog = self.state.catalog
+
+        def album_field(get: Callable[[Any], Any]) -> Callable[[tuple[str, float]], Any]:
+            return lambda e: get(a) if (a := catalog.album(self.name, e[0])) else ""
+
+        saved = self.sorted_by(
+            request,
+            self.state.library(self.name, user_id).saved_albums,
+            {
+                "addedAt": lambda e: e[1],
+                "artists.name": album_field(lambda a: a.artists[0].casefold()),
+                "releaseDate": album_field(lambda a: a.release_date or ""),
+                "title": album_field(lambda a: a.title.casefold()),
+            },
+        )
         data, links = self.paged(
             request, saved, lambda e: {"id": e[0], "type": "albums", "meta": {"addedAt": iso(e[1])}}
         )
@@ -516,13 +549,26 @@ class TidalApi(TidalDocuments, ProviderApi):
             for i in self.state.library(self.name, user_id).playlists
             if (p := self.state.playlist(self.name, i)) and p.owner != user_id
         ]
+
+        def playlist_field(get: Callable[[Playlist], Any]) -> Callable[[str], Any]:
+            return lambda i: get(found) if (found := self.state.playlist(self.name, i)) else ""
+
+        ids = self.sorted_by(
+            request,
+            ids,
+            {
+                "addedAt": lambda i: 0,  # follows keep no time; newest first already
+                "lastModifiedAt": playlist_field(lambda p: p.modified_at),
+                "name": playlist_field(lambda p: p.name.casefold()),
+            },
+        )
         data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
         return self.doc(200, {"data": data, "links": links})
 
     def search_tracks(self, request: SandboxRequest) -> httpx.Response:
         include = self._include(request, ("tracks",))
         query = request.params["id"]
-        hits = self.state.catalog.search(self.name, query)
+        hits = self.sorted_by(request, self.state.catalog.search(self.name, query), {})
         data, links = self.paged(
             request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
         )

@@ -190,3 +190,37 @@ class TidalDocuments:
             "type": "tracks",
             "meta": {"addedAt": iso(item.added_at), "itemId": item.item_id},
         }
+
+    def sorted_by(
+        self, request: SandboxRequest, items: list[Any], keys: dict[str, Callable[[Any], Any]]
+    ) -> list[Any]:
+        """Apply ``sort=a,-b``; values the endpoint does not document are a 400."""
+        values = request.args("sort")
+        if not values:
+            return items
+        if not keys:
+            raise ApiError(400, "This endpoint documents no sort values", parameter="sort")
+        for value in values:
+            if value.lstrip("-") not in keys:
+                raise ApiError(
+                    400,
+                    f"Invalid sort value {value}; available: "
+                    + ", ".join(f"{k}, -{k}" for k in keys),
+                    parameter="sort",
+                )
+        for value in reversed(values):  # stable sorts, last key first
+            items = sorted(items, key=keys[value.lstrip("-")], reverse=value.startswith("-"))
+        return items
+
+    def track_keys(self, track_of: Callable[[Any], CatalogTrack | None]) -> dict[str, Any]:
+        """Sort keys over anything that leads to a catalogue track."""
+
+        def field(get: Callable[[CatalogTrack], Any], empty: Any = "") -> Callable[[Any], Any]:
+            return lambda x: get(t) if (t := track_of(x)) else empty
+
+        return {
+            "title": field(lambda t: t.title.casefold()),
+            "albums.title": field(lambda t: t.album.casefold()),
+            "artists.name": field(lambda t: t.artists[0].casefold()),
+            "duration": field(lambda t: t.duration_ms, 0),
+        }

@@ -176,3 +176,31 @@ def test_media_type_auth_and_not_found(sandbox: Sandbox, client: httpx.Client, c
     assert expired.status_code == 401 and expired.json()["errors"][0]["status"] == "401"
     bob = headers(sandbox, "bob")
     assert add(client, bob, pid, ids(sandbox, 1)).status_code == 403
+
+
+def test_sort_values_are_checked_and_applied(
+    sandbox: Sandbox, client: httpx.Client, clock: Any
+) -> None:
+    h = headers(sandbox)
+    pid = create(client, h)
+    add(client, h, pid, ids(sandbox, 3, 10))
+    clock.now += 10
+    add(client, h, pid, ids(sandbox, 2))
+    url = f"{API}/playlists/{pid}/relationships/items"
+    newest = client.get(url, params={"sort": "-addedAt"}, headers=h).json()["data"]
+    assert [d["id"] for d in newest][:2] == ids(sandbox, 2)
+    by_title = client.get(url, params={"sort": "title"}, headers=h).json()["data"]
+    titles = [sandbox.catalog.track("tidal", d["id"]).title for d in by_title]  # type: ignore[union-attr]
+    assert titles == sorted(titles, key=str.casefold)
+    by_index = client.get(url, params={"sort": "-itemIndex"}, headers=h).json()["data"]
+    assert [d["id"] for d in by_index] == sandbox.playlist_track_ids("tidal", pid)[::-1]
+    bad = client.get(url, params={"sort": "popularity"}, headers=h)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["source"] == {"parameter": "sort"}
+    search = client.get(
+        f"{API}/searchResults/Song/relationships/tracks", params={"sort": "title"}, headers=h
+    )
+    assert search.status_code == 400  # that endpoint documents no sort
+    named = client.get(
+        f"{API}/playlists", params={"filter[owners.id]": "me", "sort": "-name"}, headers=h
+    )
+    assert named.status_code == 200
