@@ -58,6 +58,13 @@ class _Transient:
     not_processed: bool
     error: Callable[[str], CrossfadeError]
 
+    def final(self, note: str) -> CrossfadeError:
+        """The error that ends the request, carrying the provider's Retry-After."""
+        error = self.error(note)
+        if isinstance(error, ProviderError) and self.retry_after:
+            error.retry_after = self.retry_after
+        return error
+
 
 class HttpSession:
     """Builds requests (base URL, auth, headers) and runs them through the stack."""
@@ -230,13 +237,13 @@ class HttpSession:
                     return outcome
             self._count(f"attempt_errors.{outcome.label}")
             if not may_retry(request.method, request.headers, not_processed=outcome.not_processed):
-                raise outcome.error(f"not retried: {request.method} may have been applied")
+                raise outcome.final(f"not retried: {request.method} may have been applied")
             if retries >= policy.max_retries:
-                raise outcome.error(f"after {retries} retries")
+                raise outcome.final(f"after {retries} retries")
             self._stop_if_circuit_opened(outcome)
             wait = policy.wait(retries, outcome.retry_after, self._parts.rng)
             if wait > policy.max_wait_s:
-                raise outcome.error(f"provider asks to wait {wait:.0f}s; not waiting")
+                raise outcome.final(f"provider asks to wait {wait:.0f}s; not waiting")
             self._count("retries")
             self._parts.sleep(wait)
             retries += 1

@@ -134,9 +134,10 @@ def test_a_retry_after_beyond_the_limit_is_reported_not_waited(settings, fake, m
     _, http = session_for(
         settings, Script(json_response(429, **{"Retry-After": "86400"})), fake, made
     )
-    with pytest.raises(RateLimitedError, match="wait 86400s"):
+    with pytest.raises(RateLimitedError, match="wait 86400s") as info:
         http.get_json("me")
     assert fake.sleeps == []
+    assert info.value.retry_after == 86400  # for the job scheduler
 
 
 @pytest.mark.parametrize("code", [400, 403, 404])
