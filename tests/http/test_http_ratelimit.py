@@ -101,3 +101,27 @@ def test_redis_bucket_on_a_simulated_clock_gives_exact_waits(redis: Redis) -> No
     assert [limiter.reserve("tidal", 4, 2) for _ in range(4)] == [0, 0, 0.25, 0.5]
     fake.advance(100)
     assert limiter.reserve("tidal", 4, 2) == 0
+
+
+def test_local_bucket_is_safe_across_threads() -> None:
+    import threading
+
+    limiter = LocalRateLimiter(FakeTime().clock)  # time stands still: pure reservations
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(50):
+            wait = limiter.reserve("spotify", 100, 10)
+            with lock:
+                waits.append(wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 400 reservations: 10 free, then one slot every 10 ms, none shared
+    assert sorted(round(w, 6) for w in waits) == [0.0] * 10 + [
+        round(n / 100, 6) for n in range(1, 391)
+    ]
