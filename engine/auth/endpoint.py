@@ -26,7 +26,7 @@ from oauthlib.oauth2 import WebApplicationClient
 
 from engine.auth.redact import redact
 from engine.auth.specs import OAuthSpec
-from engine.errors import AuthError, NeedsReconnectError, ProviderUnavailableError
+from engine.errors import AuthError, NeedsReconnectError
 from engine.http.types import ProviderHttp, ProviderHttpConfig, TokenSource
 
 INVALID_GRANT = "invalid-grant"
@@ -105,7 +105,7 @@ class TokenEndpoint:
         extra: dict[str, Any] = {}
         if self.spec.client_auth == "body" and self.app.client_secret:
             extra["client_secret"] = self.app.client_secret
-        if self.spec.send_scope_on_refresh:
+        if self.spec.send_scope:
             extra["scope"] = " ".join(self.spec.scopes)
         body = client.prepare_request_body(
             code=code,
@@ -122,7 +122,7 @@ class TokenEndpoint:
         extra: dict[str, Any] = {"client_id": self.app.client_id}
         if self.spec.client_auth == "body" and self.app.client_secret:
             extra["client_secret"] = self.app.client_secret
-        scope = list(self.spec.scopes) if self.spec.send_scope_on_refresh else None
+        scope = list(self.spec.scopes) if self.spec.send_scope else None
         body = client.prepare_refresh_body(refresh_token=refresh_token, scope=scope, **extra)
         try:
             return self._post(dict(parse_qsl(body)), previous_refresh=refresh_token)
@@ -156,12 +156,8 @@ class TokenEndpoint:
         return session
 
     def _post(self, form: Mapping[str, str], *, previous_refresh: str | None) -> TokenPair:
-        try:
-            response = self._session().send("POST", self.spec.token_url, data=form)
-        except httpx.TransportError as exc:
-            raise ProviderUnavailableError(
-                f"token endpoint unreachable: {type(exc).__name__}", provider=self.spec.provider
-            ) from None
+        # Timeouts and connection failures come back as ProviderError from the stack.
+        response = self._session().send("POST", self.spec.token_url, data=form)
         payload = _token_payload(self.spec.provider, response)
         return self._pair(payload, previous_refresh)
 

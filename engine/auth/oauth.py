@@ -266,10 +266,8 @@ def _identify(
     runtime: Runtime, provider: str, pair: TokenPair, factory: SessionFactory
 ) -> tuple[str | None, str | None]:
     """(provider user id, display name) of the new account, asked of the API."""
-    try:
-        from engine.providers import build_provider, provider_http_config
-    except ImportError:  # provider clients not installed in this build
-        return pair.provider_user_id, None
+    from engine.providers import build_provider, provider_http_config
+
     config = provider_http_config(provider, runtime.settings)
     http = factory.session(config, user_key="connect", token=StaticToken(pair.access_token))
     try:

@@ -26,7 +26,7 @@ class OAuthSpec:
     scope_separator: str = " "
     client_auth: ClientAuth = "body"
     """``none``: public PKCE client (client_id only); ``body``: client_secret in the form."""
-    send_scope_on_refresh: bool = False
+    send_scope: bool = False
     extra_authorize: dict[str, str] = field(default_factory=dict)
     revoke_url: str | None = None
     registration_url: str = ""
@@ -41,7 +41,7 @@ class OAuthSpec:
             scopes=self.scopes,
             scope_separator=self.scope_separator,
             client_auth=self.client_auth,
-            send_scope_on_refresh=self.send_scope_on_refresh,
+            send_scope=self.send_scope,
             extra_authorize=dict(self.extra_authorize),
             revoke_url=urls.get("revoke"),
             registration_url=self.registration_url,
@@ -83,7 +83,7 @@ SPECS: dict[str, OAuthSpec] = {
             "search.read",
         ),
         client_auth="body",
-        send_scope_on_refresh=True,
+        send_scope=True,
         registration_url="https://developer.tidal.com/dashboard",
     ),
     # Google (YouTube): PKCE plus client_secret (web/installed clients need it);
