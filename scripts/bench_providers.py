@@ -13,14 +13,17 @@ per track, it has no ISRC lookup), create a playlist and add them all, then
    connections; Deezer also its code-4 quota errors): every track must arrive
    exactly once and in order;
 4. force consecutive 500s: the breaker must open after ``breaker_fail_max``
-   failures, fail fast without sending, and close after a successful probe.
+   failures, fail fast without sending, and close after a successful probe;
+
+and print what one request costs through the stack against bare httpx.
 
 Time is virtual (sandbox and stack share a clock that moves when the stack
 sleeps) except for the breaker's reset timeout, which pybreaker measures on
-the wall clock; so the run takes seconds. Usage::
+the wall clock; so the run takes well under a minute. Usage::
 
     .venv/bin/python scripts/bench_providers.py [--tracks 1000] [--fault-rate 0.1]
         [--providers spotify,deezer,tidal,youtube] [--redis redis://...] [--check]
+        [--no-overhead]
 """
 
 from __future__ import annotations
@@ -440,6 +443,38 @@ def print_report(rows: list[dict[str, Any]], args: argparse.Namespace) -> bool:
     return ok
 
 
+def stack_overhead(workdir: Path, count: int = 2000) -> dict[str, float]:
+    """Milliseconds per request: bare httpx vs the stack (uncached, cache miss
+    and store, cache hit), on a transport that answers at once."""
+    import httpx
+
+    from engine.http import ProviderHttpConfig
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": request.url.params.get("q")})
+
+    settings = Settings(env="test", data_dir=workdir)
+    config = ProviderHttpConfig("bench", "https://api.example.test/v1", rate_per_s=1e9, burst=10**9)
+    figures: dict[str, float] = {}
+    with httpx.Client(transport=httpx.MockTransport(answer)) as bare:
+        started = time.perf_counter()
+        for i in range(count):
+            bare.get("https://api.example.test/v1/me", params={"q": i}).json()
+        figures["bare httpx"] = (time.perf_counter() - started) / count * 1000
+    with HttpFactory(settings, transport=httpx.MockTransport(answer)) as factory:
+        http = factory.session(config, user_key="bench", token=StaticToken("t"))
+        for label, cache in (("stack, uncached", False), ("stack, miss+store", True)):
+            started = time.perf_counter()
+            for i in range(count):
+                http.get_json("me", {"q": i, "c": label}, cache=cache)
+            figures[label] = (time.perf_counter() - started) / count * 1000
+        started = time.perf_counter()
+        for i in range(count):
+            http.get_json("me", {"q": i, "c": "stack, miss+store"})
+        figures["stack, cache hit"] = (time.perf_counter() - started) / count * 1000
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=1000)
@@ -449,13 +484,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--breaker-reset", type=float, default=0.5, help="seconds (wall clock)")
     parser.add_argument("--redis", default=None, help="run the stack on this Redis")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--no-overhead", dest="overhead", action="store_false", help="skip the overhead figures"
+    )
     args = parser.parse_args(argv)
     records = catalogue(args.tracks)
     rows = []
     with tempfile.TemporaryDirectory(prefix="crossfade-bench-") as tmp:
         for name in [p.strip() for p in args.providers.split(",") if p.strip()]:
             rows.append(bench_provider(name, records, args, Path(tmp)))
+        overhead = stack_overhead(Path(tmp) / "overhead") if args.overhead else {}
     ok = print_report(rows, args)
+    if overhead:
+        print("\nper-request cost, ms: " + ", ".join(f"{k} {v:.3f}" for k, v in overhead.items()))
     return 1 if args.check and not ok else 0
 
 
