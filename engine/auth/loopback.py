@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sqlalchemy import select
+
 from engine.auth.oauth import finish_connect, start_connect
 from engine.errors import AuthError, UsageError
 from engine.runtime import Runtime
+from engine.store.models import ProviderApp
 
 DEFAULT_PORT = 8765
 """Port of the redirect URI to register: ``http://127.0.0.1:8765/callback``."""
 
 DEFAULT_PATH = "/callback"
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 _PAGE = (
     "<!doctype html><meta charset=utf-8><title>Crossfade</title>"
@@ -39,7 +45,7 @@ class CallbackListener:
     def __init__(
         self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, path: str = DEFAULT_PATH
     ) -> None:
-        if host not in {"127.0.0.1", "localhost", "::1"}:
+        if host not in LOOPBACK_HOSTS:
             raise UsageError(f"the callback listener only binds loopback addresses, not {host}")
         self.host = host
         self.port = port
@@ -104,20 +110,52 @@ class CallbackListener:
         return dict(self._params or {})
 
 
+@dataclass(frozen=True)
+class LoopbackTarget:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    path: str = DEFAULT_PATH
+
+
+def loopback_target(saved_redirect_uri: str | None, port: int | None = None) -> LoopbackTarget:
+    """Where to listen: the app's saved redirect URI when it is a loopback one
+    (so it matches the registration exactly), else the default; ``port`` overrides."""
+    parts = urlsplit(saved_redirect_uri or "")
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        target = LoopbackTarget(
+            parts.hostname or "127.0.0.1", parts.port or 80, parts.path or DEFAULT_PATH
+        )
+    else:
+        target = LoopbackTarget()
+    return target if port is None else LoopbackTarget(target.host, port, target.path)
+
+
+def saved_redirect_uri(runtime: Runtime, user_id: int, provider: str) -> str | None:
+    """The redirect URI saved with the user's app credentials (no decryption)."""
+    with runtime.engine.connect() as conn:
+        value: str | None = conn.execute(
+            select(ProviderApp.redirect_uri).where(
+                ProviderApp.user_id == user_id, ProviderApp.provider == provider
+            )
+        ).scalar_one_or_none()
+    return value
+
+
 def connect_with_loopback(
     runtime: Runtime,
     user_id: int,
     provider: str,
     open_url: Callable[[str], object],
     *,
-    port: int = DEFAULT_PORT,
-    path: str = DEFAULT_PATH,
+    target: LoopbackTarget | None = None,
     timeout: float = 300.0,
     http_factory: Any = None,
 ) -> int:
     """The whole CLI connect: listen, hand the authorize URL to ``open_url``
     (a browser, or print it), wait for the redirect, finish; the account id."""
-    with CallbackListener(port=port, path=path) as listener:
+    if target is None:
+        target = loopback_target(saved_redirect_uri(runtime, user_id, provider))
+    with CallbackListener(target.host, target.port, target.path) as listener:
         url = start_connect(runtime, user_id, provider, listener.redirect_uri)
         open_url(url)
         params = listener.wait(timeout)

@@ -11,7 +11,13 @@ import typer
 
 from engine.auth.crypto import generate_key, load_key_ring
 from engine.auth.keys import DEFAULT_BATCH, rotate_keys
-from engine.auth.loopback import DEFAULT_PATH, DEFAULT_PORT, connect_with_loopback
+from engine.auth.loopback import (
+    DEFAULT_PATH,
+    DEFAULT_PORT,
+    connect_with_loopback,
+    loopback_target,
+    saved_redirect_uri,
+)
 from engine.auth.oauth import disconnect, list_account_info
 from engine.auth.redact import install_log_redaction
 from engine.auth.specs import SPECS
@@ -43,7 +49,10 @@ def connect_command(
     no_browser: bool = typer.Option(
         False, "--no-browser", help="Print the authorize URL instead of opening a browser."
     ),
-    port: int = typer.Option(DEFAULT_PORT, help="Loopback port of the redirect URI."),
+    port: int | None = typer.Option(
+        None,
+        help=f"Loopback port to listen on; default: the saved redirect URI's, else {DEFAULT_PORT}.",
+    ),
     timeout: float = typer.Option(300.0, help="Seconds to wait for the browser's redirect."),
 ) -> None:
     """Connect a provider account: approve in the browser, tokens stored encrypted."""
@@ -59,8 +68,9 @@ def connect_command(
         redirect = dict(parse_qsl(urlsplit(url).query)).get("redirect_uri", "")
         typer.echo(f"Waiting up to {timeout:.0f} s for the redirect to {redirect} ...")
 
+    target = loopback_target(saved_redirect_uri(cli.runtime, user_id, name), port)
     account_id = connect_with_loopback(
-        cli.runtime, user_id, name, open_url, port=port, timeout=timeout
+        cli.runtime, user_id, name, open_url, target=target, timeout=timeout
     )
     typer.echo(f"Connected {name} (account {account_id}).")
 

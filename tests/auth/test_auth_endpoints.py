@@ -11,7 +11,12 @@ import pytest
 
 from engine.auth.crypto import generate_key, parse_key_ring
 from engine.auth.endpoint import AppCredentials, TokenEndpoint
-from engine.auth.loopback import CallbackListener, connect_with_loopback
+from engine.auth.loopback import (
+    CallbackListener,
+    LoopbackTarget,
+    connect_with_loopback,
+    loopback_target,
+)
 from engine.auth.oauth import disconnect, list_account_info
 from engine.auth.specs import oauth_spec
 from engine.auth.tokens import save_app_credentials
@@ -123,7 +128,13 @@ def test_loopback_connect_and_google_revocation(sandbox: Sandbox, runtime: Runti
 
     with factory(runtime, sandbox.transport()) as http:
         account_id = connect_with_loopback(
-            runtime, uid, "youtube", browser, port=0, timeout=10, http_factory=http
+            runtime,
+            uid,
+            "youtube",
+            browser,
+            target=LoopbackTarget(port=0),
+            timeout=10,
+            http_factory=http,
         )
         refresh_tokens = [t for t in sandbox.state.refresh.values() if t.provider == "youtube"]
         assert len(refresh_tokens) == 1 and not refresh_tokens[0].revoked
@@ -146,3 +157,11 @@ def test_listener_edges() -> None:
             listener.wait(timeout=0.05)
         with pytest.raises(UsageError, match="cannot listen"):
             CallbackListener(port=int(base.rsplit(":", 1)[1])).__enter__()
+
+
+def test_loopback_target_follows_the_saved_redirect_uri() -> None:
+    assert loopback_target(None) == LoopbackTarget("127.0.0.1", 8765, "/callback")
+    assert loopback_target("https://crossfade.example.org/") == LoopbackTarget()
+    saved = "http://localhost:9000/oauth/done"
+    assert loopback_target(saved) == LoopbackTarget("localhost", 9000, "/oauth/done")
+    assert loopback_target(saved, 0) == LoopbackTarget("localhost", 0, "/oauth/done")
