@@ -126,7 +126,7 @@ class HttpSession:
             self._count("revalidations")
             return store.refresh(key, entry, self._parts.wall_clock()).json()
         data = decode_json(self.provider, response)
-        if response.status_code == 200:
+        if response.status_code == 200 and not _no_store(response):
             store.store(key, response, self._parts.wall_clock())
         return data
 
@@ -344,6 +344,13 @@ def _shared_state_errors(provider: str) -> Iterator[None]:
             f"{provider}: the HTTP stack's shared state in Redis (REDIS_URL) is unavailable: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
+
+
+def _no_store(response: httpx.Response) -> bool:
+    """``Cache-Control: no-store`` is honoured; ``private``/``max-age`` are not,
+    since this cache is already per user and its TTL is ours to choose."""
+    directives = response.headers.get("cache-control", "").lower()
+    return "no-store" in (d.strip() for d in directives.split(","))
 
 
 def _transport_label(exc: httpx.RequestError) -> str:

@@ -134,6 +134,14 @@ def test_a_changed_resource_replaces_the_entry(build) -> None:
     assert http.get_json("playlists/p") == {"v": 2}
 
 
+def test_no_store_responses_are_not_cached(build) -> None:
+    script = Script(json_response(200, {"n": 1}, **{"Cache-Control": "private, no-store"}))
+    http = build(script).session(SPOTIFY, user_key="u", token=StaticToken("t"))
+    http.get_json("me/player")
+    http.get_json("me/player")
+    assert len(script.requests) == 2
+
+
 def test_error_responses_are_not_cached(build) -> None:
     script = Script(json_response(404), json_response(200, {"ok": True}))
     http = build(script).session(SPOTIFY, user_key="u", token=StaticToken("t"))
