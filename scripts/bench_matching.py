@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -195,9 +196,10 @@ def run_one(size: int, n_source: int, tracks: Path, seed: int) -> dict[str, floa
     source, src_truth = _frame(world.source_rows(picked + absent), "s")
     del cat_rows, recs, by_rec
 
-    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = match(source, catalog)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     judged = (
@@ -215,6 +217,8 @@ def run_one(size: int, n_source: int, tracks: Path, seed: int) -> dict[str, floa
         "catalog": float(catalog.height),
         "source": float(source.height),
         "wall_s": wall,
+        "cpu_s": cpu,
+        "load": max(load_before, os.getloadavg()[0]),
         "peak_mb": peak_mb,
         "per_s": source.height / wall,
         "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
@@ -259,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         ("catalogue", "catalog", "{:,.0f}"),
         ("source", "source", "{:,.0f}"),
         ("wall s", "wall_s", "{:.1f}"),
+        ("cpu s", "cpu_s", "{:.1f}"),
+        ("load avg", "load", "{:.1f}"),
         ("peak MB", "peak_mb", "{:,.0f}"),
         ("tracks/s", "per_s", "{:,.0f}"),
         ("F1 (auto)", "f1", "{:.4f}"),

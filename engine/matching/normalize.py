@@ -72,7 +72,7 @@ def _fold(expr: pl.Expr) -> pl.Expr:
     """ASCII-fold (transliterate) and lower-case; unidecode runs only on non-ASCII values."""
 
     def fold_batch(series: pl.Series) -> pl.Series:
-        ascii_mask = series.str.contains(r"^[\x00-\x7f]*$").fill_null(True)
+        ascii_mask = (series.str.len_bytes() == series.str.len_chars()).fill_null(True)
         if bool(ascii_mask.all()):
             return series
         uniques = series.filter(~ascii_mask).unique()
@@ -187,9 +187,8 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
         )
     )
     steps = (
-        steps.join(credits, on=["_a0", "_feat"], how="left", nulls_equal=True)
-        .join(albums, on="_al0", how="left", nulls_equal=True)
-        .sort("_row")
+        steps.join(credits, on=["_a0", "_feat"], how="left", nulls_equal=True, maintain_order="left")
+        .join(albums, on="_al0", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(_soft=_tags(pl.col("_ver"), SOFT_TAG_PATTERNS))
     )
     steps = steps.with_columns(
