@@ -8,6 +8,7 @@ import webbrowser
 from urllib.parse import parse_qsl, urlsplit
 
 import typer
+from sqlalchemy import select
 
 from engine.auth.crypto import generate_key, load_key_ring
 from engine.auth.keys import DEFAULT_BATCH, rotate_keys
@@ -25,6 +26,7 @@ from engine.auth.tokens import save_app_credentials
 from engine.cli._common import CliState, state
 from engine.errors import UsageError
 from engine.store.db import session_scope
+from engine.store.models import ProviderApp
 from engine.store.users import local_user
 
 apps_app = typer.Typer(help="Your own app credentials for each provider.", no_args_is_help=True)
@@ -136,6 +138,26 @@ def apps_set_command(
             redirect_uri=redirect_uri,
         )
     typer.echo(f"Saved {name} app credentials (client id {client_id}).")
+
+
+@apps_app.command("list")
+def apps_list_command(ctx: typer.Context) -> None:
+    """List saved app credentials (client id, redirect URI; never the secret)."""
+    cli = state(ctx)
+    with session_scope(cli.runtime.engine) as session:
+        apps = session.scalars(
+            select(ProviderApp)
+            .where(ProviderApp.user_id == local_user(session).id)
+            .order_by(ProviderApp.provider)
+        ).all()
+        rows = [
+            (a.provider, a.client_id, a.client_secret_enc is not None, a.redirect_uri) for a in apps
+        ]
+    if not rows:
+        typer.echo("No app credentials saved. Run `crossfade apps set PROVIDER --client-id ID`.")
+    for provider, client_id, has_secret, redirect in rows:
+        secret = "secret set" if has_secret else "no secret"
+        typer.echo(f"{provider:8} {client_id}  ({secret}; redirect {redirect or 'default'})")
 
 
 @keys_app.command("generate")

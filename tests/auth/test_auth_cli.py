@@ -81,6 +81,9 @@ def test_cli_connect_accounts_rotate_disconnect(tmp_path: Path, server: SandboxS
     )
     assert done.returncode == 0, done.stderr
     assert "Saved spotify app credentials" in done.stdout
+    apps = crossfade("apps", "list", environ=environ)
+    assert apps.stdout.split()[:2] == ["spotify", DEFAULT_CLIENT_ID]
+    assert "no secret" in apps.stdout
 
     connect = subprocess.Popen(
         [
