@@ -31,6 +31,7 @@ _HOP_BY_HOP = {
 def _handler_class(sandbox: Sandbox, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out separately: no 40 ms stalls
         server_version = "CrossfadeSandbox/1"
 
         def log_message(self, format: str, *args: Any) -> None:

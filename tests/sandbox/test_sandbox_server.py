@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -84,3 +88,56 @@ def test_cli_urls_and_bad_catalogue(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["sandbox", "serve", "--catalog", str(missing), "--port", "0"]) == 1
     assert "catalogue file not found" in capsys.readouterr().err
     assert main(["sandbox", "serve", "--catalog", str(missing), "--port", "70000"]) == 1
+
+
+def test_concurrent_writes_lose_nothing(server: SandboxServer) -> None:
+    sandbox = server.sandbox
+    pid = sandbox.seed_playlist("spotify", "zoe", "Busy")
+    token = sandbox.issue_token("spotify", "zoe").access_token
+    api = base_urls(server.url)["spotify"]["api"]
+    catalog = sandbox.catalog.tracks
+
+    with httpx.Client(timeout=5, headers={"Authorization": f"Bearer {token}"}) as client:
+
+        def add(n: int) -> int:
+            uri = f"spotify:track:{catalog[n % len(catalog)].ids['spotify']}"
+            response = client.post(f"{api}/playlists/{pid}/items", json={"uris": [uri] * 5})
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(add, range(40)))
+    assert statuses == [201] * 40
+    assert len(sandbox.playlist_track_ids("spotify", pid)) == 200
+
+
+def test_cli_serve_runs_a_real_server_until_interrupted(tmp_path: Path) -> None:
+    catalog = tmp_path / "cat.json"
+    catalog.write_text(json.dumps(catalogue_records(5)), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "engine",
+        "sandbox",
+        "serve",
+        "--catalog",
+        str(catalog),
+        "--port",
+        "0",
+        "--faults",
+        "rate=0",
+        "--no-deezer-quota",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "5 tracks, serving on http://127.0.0.1:" in first, first
+        root = first.rsplit(" ", 1)[1].strip()
+        assert httpx.get(f"{root}/_sandbox/status", timeout=5).json()["tracks"] == 5
+        process.send_signal(signal.SIGINT)
+        out, _err = process.communicate(timeout=10)
+        assert "sandbox: stopped" in out
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
