@@ -63,6 +63,19 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if "plan" not in ctx.checkpoint:
             source, source_name, _ = load_source(ctx, dict(params.get("source") or {}))
             name = str(params.get("name") or source_name)
+            estimate = quota_plan(
+                caps,
+                searches=source.height
+                if caps.isrc_lookup == "none"
+                else int(source["isrc"].null_count()),
+                adds=source.height,
+                parts=len(split_parts([""] * source.height, caps.max_playlist_size)),
+            )
+            if estimate["days"]:
+                ctx.progress.note(
+                    f"{target.name} quota: about {estimate['units']} units, "
+                    f"{estimate['days']} day(s) of quota; the job resumes each day"
+                )
             plan = make_plan(ctx, target, source, policy)
             report = write_report(ctx, plan, target.name)
             target_ids = [row["target_id"] for row in plan if row["target_id"]]

@@ -14,6 +14,7 @@ curator's standing decisions as rules, and the review policy applied.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -96,39 +97,104 @@ def search_query(title: str | None, artists: list[str] | None) -> str:
     return f"{artist} {title or ''}".strip()
 
 
+CANDIDATE_COLUMNS = [
+    "title",
+    "artists",
+    "album",
+    "duration_ms",
+    "isrc",
+    "explicit",
+    "release_date",
+    "provider",
+    "provider_id",
+]
+"""What a candidate keeps in the checkpoint (enough for the matcher)."""
+
+CANDIDATE_SAVE_INTERVAL_S = 5.0
+"""Seconds between checkpoints of the candidates gathered so far: a run killed
+mid-search loses at most this much work, and a spent quota loses none."""
+
+
+class CandidateLog:
+    """Candidates gathered so far, kept in the job's checkpoint so a resumed
+    run (after a crash, or the next day after a spent quota) skips the lookups
+    and searches already made."""
+
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+        saved = dict(ctx.checkpoint.get("candidates") or {})
+        self.rows: list[dict[str, Any]] = list(saved.get("rows") or [])
+        self.isrcs_done: set[str] = set(saved.get("isrcs_done") or [])
+        self.searched: set[str] = set(saved.get("searched") or [])
+        self._saved_at = time.monotonic()
+
+    def add(self, frame: pl.DataFrame) -> pl.DataFrame:
+        found = conform(frame)
+        self.rows.extend(found.select(CANDIDATE_COLUMNS).to_dicts())
+        return found
+
+    def save(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._saved_at < CANDIDATE_SAVE_INTERVAL_S:
+            return
+        self._saved_at = time.monotonic()
+        self.ctx.save_checkpoint(
+            candidates={
+                "rows": self.rows,
+                "isrcs_done": sorted(self.isrcs_done),
+                "searched": sorted(self.searched),
+            }
+        )
+
+    def frame(self) -> pl.DataFrame:
+        if not self.rows:
+            return conform(pl.DataFrame())
+        return conform(pl.DataFrame(self.rows, infer_schema_length=None))
+
+
 def gather_candidates(ctx: JobContext, provider: Provider, source: pl.DataFrame) -> pl.DataFrame:
     """Target catalogue tracks that may match: ISRC lookups first, then text
     search for the source tracks no lookup found. ``id`` = the provider id."""
+    log = CandidateLog(ctx)
+    try:
+        _lookup_and_search(ctx, provider, source, log)
+    except BaseException:
+        log.save(force=True)  # a spent quota or a failure keeps what was found
+        raise
+    log.save(force=True)
+    candidates = log.frame().filter(pl.col("provider_id").is_not_null())
+    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+
+
+def _lookup_and_search(
+    ctx: JobContext, provider: Provider, source: pl.DataFrame, log: CandidateLog
+) -> None:
     caps = provider.capabilities
-    frames: list[pl.DataFrame] = []
     isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
-    found_isrcs: set[str] = set()
     if caps.isrc_lookup != "none" and isrcs:
-        ctx.progress.phase("looking up ISRCs", total=len(isrcs))
+        todo = [i for i in isrcs if i not in log.isrcs_done]
+        ctx.progress.phase("looking up ISRCs", total=len(isrcs), done=len(isrcs) - len(todo))
         batch = max(caps.isrc_batch_max, 1) * 10
-        for start in range(0, len(isrcs), batch):
-            chunk = isrcs[start : start + batch]
-            found = conform(provider.lookup_isrcs(chunk))
-            frames.append(found)
-            found_isrcs.update(i.upper() for i in found["isrc"].drop_nulls().to_list())
+        for start in range(0, len(todo), batch):
+            chunk = todo[start : start + batch]
+            log.add(provider.lookup_isrcs(chunk))
+            log.isrcs_done.update(chunk)
             ctx.progress.advance(len(chunk))
+            log.save()
+    found_isrcs = {str(r["isrc"]).upper() for r in log.rows if r.get("isrc")}
     rest = source.filter(
         pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(found_isrcs))
     )
     if rest.height:
-        ctx.progress.phase("searching", total=rest.height)
+        queries = [search_query(r["title"], r["artists"]) for r in rest.iter_rows(named=True)]
+        queries = [q for q in dict.fromkeys(queries) if q]
+        todo = [q for q in queries if q not in log.searched]
+        ctx.progress.phase("searching", total=len(queries), done=len(queries) - len(todo))
         limit = min(SEARCH_LIMIT, caps.search_limit_max)
-        for row in rest.select("title", "artists").iter_rows(named=True):
-            query = search_query(row["title"], row["artists"])
-            if query:
-                frames.append(conform(provider.search_tracks(query, limit=limit)))
+        for query in todo:
+            log.add(provider.search_tracks(query, limit=limit))
+            log.searched.add(query)
             ctx.progress.advance()
-    if not frames:
-        return conform(pl.DataFrame())
-    candidates = pl.concat(frames, how="vertical_relaxed").filter(
-        pl.col("provider_id").is_not_null()
-    )
-    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+            log.save()
 
 
 def curator_rules(
@@ -232,6 +298,7 @@ def make_plan(
         elif row["target_id"]:
             seen.add(row["target_id"])
     ctx.progress.advance(source.height)
+    ctx.checkpoint.pop("candidates", None)  # the plan supersedes them
     _record(ctx, target, plan)
     return plan
 

@@ -79,7 +79,11 @@ class ProgressReporter:
     def phase(self, name: str, *, total: int | None = None, done: int = 0) -> None:
         """Start a new phase (resets the rate clock)."""
         self._current = Progress(
-            phase=name, done=done, total=total, last_error=self._current.last_error
+            phase=name,
+            done=done,
+            total=total,
+            last_error=self._current.last_error,
+            message=self._current.message,
         )
         self._phase_started = self._clock()
         self._phase_start_done = done
