@@ -96,7 +96,10 @@ class SandboxServer:
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._thread = threading.Thread(
-            target=httpd.serve_forever, name="sandbox-server", daemon=True
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sandbox-server",
+            daemon=True,
         )
         self._thread.start()
         return self
