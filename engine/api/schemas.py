@@ -98,7 +98,7 @@ class Job(BaseModel):
 
 class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    playlist_id: int = Field(ge=1)
+    playlist_id: int = Field(ge=1, le=2**53)
     format: str = Field(
         "pif", min_length=1, max_length=16, description="pif, csv, m3u, xspf, jspf..."
     )
