@@ -93,10 +93,20 @@ def launch(
     return row
 
 
-def _source(playlist: int | None, snapshot: int | None, file: Path | None) -> dict[str, Any]:
-    given = [v for v in (playlist, snapshot, file) if v is not None]
+def _source(
+    playlist: int | None,
+    snapshot: int | None,
+    file: Path | None,
+    account: int | None = None,
+    provider_playlist: str | None = None,
+) -> dict[str, Any]:
+    given = [v for v in (playlist, snapshot, file, account) if v is not None]
     if len(given) != 1:
-        raise UsageError("name exactly one source: --playlist, --snapshot or --file")
+        raise UsageError(
+            "name exactly one source: --playlist, --snapshot, --file or --from-account"
+        )
+    if account is not None:
+        return {"account_id": account, "provider_playlist_id": provider_playlist or "liked"}
     if playlist is not None:
         return {"playlist_id": playlist}
     if snapshot is not None:
@@ -114,6 +124,10 @@ def migrate_command(
     playlist: int | None = typer.Option(None, "--playlist", help="Stored playlist id."),
     snapshot: int | None = typer.Option(None, "--snapshot", help="Snapshot id."),
     file: Path | None = typer.Option(None, "--file", help="A playlist file."),
+    from_account: int | None = typer.Option(None, "--from-account", help="Source account id."),
+    from_playlist: str | None = typer.Option(
+        None, "--from-playlist", help="Its provider playlist id (default: liked tracks)."
+    ),
     name: str | None = typer.Option(None, "--name", help="Target playlist name."),
     review_policy: str = typer.Option("wait", "--review", help="wait | skip | best"),
     report_dir: Path | None = typer.Option(None, "--report-dir"),
@@ -122,7 +136,7 @@ def migrate_command(
 ) -> None:
     """Move a playlist to a provider account."""
     params: dict[str, Any] = {
-        "source": _source(playlist, snapshot, file),
+        "source": _source(playlist, snapshot, file, from_account, from_playlist),
         "target_account_id": to,
         "review_policy": review_policy,
     }

@@ -48,6 +48,12 @@ def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, 
             playlist_id = import_file(ctx, Path(str(source["file"])), source.get("name"))
             ctx.save_checkpoint(source_playlist_id=playlist_id)
         source = {"playlist_id": playlist_id}
+    if "account_id" in source:
+        playlist_id = ctx.checkpoint.get("source_playlist_id")
+        if playlist_id is None:
+            playlist_id = pull_source(ctx, source)
+            ctx.save_checkpoint(source_playlist_id=playlist_id)
+        source = {"playlist_id": playlist_id}
     if "playlist_id" in source:
         with Session(ctx.runtime.engine) as session:
             playlist = repo.get_playlist(session, int(source["playlist_id"]), user_id=user_id)
@@ -63,7 +69,31 @@ def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, 
                 raise UsageError(f"snapshot {source['snapshot_id']} does not exist")
             playlist = repo.get_playlist(session, snapshot.playlist_id, user_id=user_id)
         return repo.snapshot_frame(ctx.runtime.engine, snapshot.id), playlist.name, playlist.id
-    raise UsageError("source must name a playlist_id, a snapshot_id or a file")
+    raise UsageError(
+        "source must name a playlist_id, a snapshot_id, a file, or an account_id "
+        "with a provider_playlist_id"
+    )
+
+
+def pull_source(ctx: JobContext, source: dict[str, Any]) -> int:
+    """Snapshot a provider playlist (or, with ``"liked"``, the liked tracks) into
+    the store and return the stored playlist id."""
+    from engine.jobs.connect import open_account
+    from engine.jobs.pull import LIKED_ID, capture
+    from engine.providers.base import PlaylistInfo
+
+    account_id = int(source["account_id"])
+    wanted = str(source.get("provider_playlist_id") or "liked")
+    with open_account(ctx.runtime, account_id, user_id=ctx.user_id) as provider:
+        ctx.progress.phase("reading source")
+        if wanted in ("liked", LIKED_ID):
+            info, kind = PlaylistInfo(id=LIKED_ID, name="Liked tracks"), "liked"
+        else:
+            found = [p for p in provider.playlists() if p.id == wanted]
+            if not found:
+                raise UsageError(f"{provider.name} playlist {wanted} not found in account")
+            info, kind = found[0], "playlist"
+        return int(capture(ctx, provider, account_id, info, kind)["playlist_id"])
 
 
 def import_file(ctx: JobContext, path: Path, name: str | None = None) -> int:
