@@ -25,9 +25,10 @@ from engine.formats._common import (
     put_isrc,
     split_artists,
 )
+from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
-from engine.frame import COLUMNS, extras_dict, tracks_frame
+from engine.frame import COLUMNS, extras_dict
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "title": ("title", "name", "track", "song", "trackname", "songname", "tracktitle", "songtitle"),
@@ -145,7 +146,7 @@ def _index_positions(records: list[dict[str, Any]]) -> None:
 def decode(data: bytes, source: str) -> list[Playlist]:
     _, records = records_from_csv(decode_text(data), source)
     _index_positions(records)
-    frame = tracks_frame(records)
+    frame = records_frame(records)
     names = frame["playlist"].unique(maintain_order=True).to_list()
     if len(names) <= 1:
         return [Playlist(name=names[0] if names else None, tracks=frame)]

@@ -26,10 +26,11 @@ from engine.formats._common import (
     put_isrc,
     split_artists,
 )
+from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
 from engine.formats.csv_generic import read_rows
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 _FIELDS = {
     "Track URI": "uri",
@@ -110,7 +111,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
             source, "not an Exportify header", line=1, expected="Track URI, Track Name"
         )
     records = [_record(headers, cells) for _, cells in rows]
-    return [Playlist(name=None, tracks=tracks_frame(records))]
+    return [Playlist(name=None, tracks=records_frame(records))]
 
 
 def encode(playlists: list[Playlist]) -> bytes:

@@ -16,10 +16,11 @@ from typing import Any
 
 from engine.errors import FormatError
 from engine.formats._common import clean_text, join_artists, put_duration, split_artists
+from engine.formats._frame import records_frame
 from engine.formats._links import apply_identifier, identifiers_for
 from engine.formats._model import Playlist, merged
 from engine.formats.pif import parse_json
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 MB_PLAYLIST = "https://musicbrainz.org/doc/jspf#playlist"
 MB_TRACK = "https://musicbrainz.org/doc/jspf#track"
@@ -103,7 +104,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
     return [
         Playlist(
             name=clean_text(playlist.get("title")),
-            tracks=tracks_frame([_track(t, i, source) for i, t in enumerate(tracks)]),
+            tracks=records_frame([_track(t, i, source) for i, t in enumerate(tracks)]),
             description=clean_text(playlist.get("annotation")),
             extras=extras,
         )

@@ -21,9 +21,10 @@ from engine.formats._common import (
     split_artists,
     track_link,
 )
+from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 _EXTINF = re.compile(r"^#EXTINF:\s*(-?\d+(?:\.\d+)?)?\s*([^,]*?)\s*(?:,(.*))?$", re.IGNORECASE)
 _ATTR = re.compile(r'([\w-]+)="([^"]*)"')
@@ -151,7 +152,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
         else:
             records.append(entry.finish(line))
             entry = _Entry()
-    return [Playlist(name=name, tracks=tracks_frame(records))]
+    return [Playlist(name=name, tracks=records_frame(records))]
 
 
 def _location(row: dict[str, Any]) -> str:

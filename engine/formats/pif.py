@@ -16,8 +16,9 @@ import polars as pl
 
 from engine.errors import FormatError
 from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, normalize_isrc
+from engine.formats._frame import records_frame
 from engine.formats._model import Playlist
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 PIF_VERSION = "1.0"
 MEDIA_TYPE = "application/vnd.crossfade.pif+json"
@@ -99,9 +100,36 @@ def document(playlists: list[Playlist]) -> dict[str, Any]:
     }
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def dump_document(doc: dict[str, Any]) -> str:
+    """PIF text: indented structure, one track per line (readable, diff-friendly, and
+    written by the C JSON encoder, which is ~10x faster than ``indent=``)."""
+    lines = ["{"]
+    lines.extend(f"  {_dumps(k)}: {_dumps(v)}," for k, v in doc.items() if k != "playlists")
+    lines.append('  "playlists": [')
+    for p_index, playlist in enumerate(doc["playlists"]):
+        lines.append("    {")
+        lines.extend(
+            f"      {_dumps(k)}: {_dumps(v)}," for k, v in playlist.items() if k != "tracks"
+        )
+        tracks = playlist["tracks"]
+        if tracks:
+            lines.append('      "tracks": [')
+            lines.append(",\n".join(f"        {_dumps(track)}" for track in tracks))
+            lines.append("      ]")
+        else:
+            lines.append('      "tracks": []')
+        lines.append("    }," if p_index < len(doc["playlists"]) - 1 else "    }")
+    lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def encode(playlists: list[Playlist]) -> bytes:
-    text = json.dumps(document(playlists), ensure_ascii=False, indent=2)
-    return (text + "\n").encode("utf-8")
+    return dump_document(document(playlists)).encode("utf-8")
 
 
 def _track_record(doc: dict[str, Any], index: int, playlist: str | None) -> dict[str, Any]:
@@ -130,7 +158,7 @@ def playlists_from_document(doc: dict[str, Any]) -> list[Playlist]:
         playlists.append(
             Playlist(
                 name=name,
-                tracks=tracks_frame(records),
+                tracks=records_frame(records),
                 description=item.get("description"),
                 extras=extras,
             )

@@ -19,9 +19,10 @@ from urllib.parse import unquote_plus
 
 from engine.errors import FormatError
 from engine.formats._common import clean_text, parse_track_link
+from engine.formats._frame import records_frame
 from engine.formats._model import Playlist
 from engine.formats.pif import parse_json
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 LIKED_SONGS = "Liked Songs"
 
@@ -122,7 +123,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
             playlists.append(
                 Playlist(
                     name=clean_text(playlist.get("name")),
-                    tracks=tracks_frame(records),
+                    tracks=records_frame(records),
                     description=clean_text(playlist.get("description")),
                     extras=extras,
                 )
@@ -130,7 +131,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
         return playlists
     if isinstance(doc, dict) and isinstance(doc.get("tracks"), list):
         records = [_library_track(t, f"/tracks/{i}", source) for i, t in enumerate(doc["tracks"])]
-        return [Playlist(name=LIKED_SONGS, tracks=tracks_frame(records))]
+        return [Playlist(name=LIKED_SONGS, tracks=records_frame(records))]
     raise FormatError(
         source, "not a Spotify data export", pointer="", expected='"playlists" or "tracks"'
     )

@@ -8,7 +8,9 @@ reported with the pointer of the track they belong to.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,86 @@ class Problem:
         if self.line is not None:
             where = f"line {self.line}"
         return f"{where}: {self.message}"
+
+
+# A plain-Python check that accepts only documents the schema accepts: ~50x faster
+# than jsonschema on large files, which then runs only to explain what is wrong.
+# tests/formats/test_formats_validation.py checks it never disagrees with the schema.
+_PROVIDER_KEY = re.compile(r"^[a-z][a-z0-9_-]*$")
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
+_VERSION = re.compile(r"^1\.[0-9]+$")
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _int_in(value: Any, high: int | None = None) -> bool:
+    return type(value) is int and value >= 0 and (high is None or value <= high)
+
+
+def _string_map(value: Any) -> bool:
+    return type(value) is dict and all(type(v) is str for v in value.values())
+
+
+def _ids(value: Any) -> bool:
+    return type(value) is dict and all(
+        type(v) is str and v and _PROVIDER_KEY.match(k) for k, v in value.items()
+    )
+
+
+_TRACK_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "id": lambda v: type(v) is str,
+    "position": _int_in,
+    "title": _text_or_none,
+    "artists": lambda v: type(v) is list and all(type(a) is str for a in v),
+    "album": _text_or_none,
+    "duration_ms": lambda v: v is None or _int_in(v, 86_400_000),
+    "isrc": lambda v: v is None or (type(v) is str and _ISRC.match(v) is not None),
+    "explicit": lambda v: v is None or type(v) is bool,
+    "release_date": _text_or_none,
+    "provider": _text_or_none,
+    "provider_id": _text_or_none,
+    "url": _text_or_none,
+    "ids": _ids,
+    "extras": _string_map,
+}
+_PLAYLIST_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "name": _text_or_none,
+    "description": _text_or_none,
+    "ids": _ids,
+    "extras": _string_map,
+    "tracks": lambda v: type(v) is list and all(_fast_track_ok(t) for t in v),
+}
+_DOCUMENT_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "pif": lambda v: type(v) is str and _VERSION.match(v) is not None,
+    "generator": lambda v: type(v) is str,
+    "created": lambda v: type(v) is str,
+    "playlists": lambda v: type(v) is list and all(_fast_playlist_ok(p) for p in v),
+}
+
+
+def _fits(value: Any, checks: dict[str, Callable[[Any], bool]], required: tuple[str, ...]) -> bool:
+    if type(value) is not dict or any(key not in value for key in required):
+        return False
+    for key, item in value.items():
+        check = checks.get(key)
+        if check is None or not check(item):
+            return False
+    return True
+
+
+def _fast_track_ok(track: Any) -> bool:
+    return _fits(track, _TRACK_CHECKS, ("title",))
+
+
+def _fast_playlist_ok(playlist: Any) -> bool:
+    return _fits(playlist, _PLAYLIST_CHECKS, ("tracks",))
+
+
+def fast_document_ok(doc: Any) -> bool:
+    """True only if ``doc`` is a valid PIF document (False may still be valid)."""
+    return _fits(doc, _DOCUMENT_CHECKS, ("pif", "playlists"))
 
 
 def _escape(part: object) -> str:
@@ -54,21 +136,24 @@ def document_problems(doc: Any) -> list[Problem]:
     """Every problem in a parsed PIF document, in document order."""
     from engine.formats.pif import schema
 
-    validator = jsonschema.Draft202012Validator(schema())
-    problems = [
-        Problem(pointer(error.absolute_path), _schema_message(error))
-        for error in sorted(
-            validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]
-        )
-    ]
+    problems = []
+    if not fast_document_ok(doc):
+        validator = jsonschema.Draft202012Validator(schema())
+        problems = [
+            Problem(pointer(error.absolute_path), _schema_message(error))
+            for error in validator.iter_errors(doc)
+        ]
     if isinstance(doc, dict) and isinstance(doc.get("playlists"), list):
         for p_index, playlist in enumerate(doc["playlists"]):
             tracks = playlist.get("tracks") if isinstance(playlist, dict) else None
             if not isinstance(tracks, list):
                 continue
-            ids = Counter(t.get("id") for t in tracks if isinstance(t, dict) and "id" in t)
+            ids = Counter(
+                t["id"] for t in tracks if isinstance(t, dict) and type(t.get("id")) is str
+            )
             for t_index, track in enumerate(tracks):
-                if isinstance(track, dict) and ids.get(track.get("id"), 0) > 1:
+                track_id = track.get("id") if isinstance(track, dict) else None
+                if type(track_id) is str and ids[track_id] > 1:
                     problems.append(
                         Problem(
                             pointer(["playlists", p_index, "tracks", t_index, "id"]),

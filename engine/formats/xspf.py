@@ -27,10 +27,11 @@ from engine.formats._common import (
     put_duration,
     split_artists,
 )
+from engine.formats._frame import records_frame
 from engine.formats._links import apply_identifier, identifiers_for
 from engine.formats._model import Playlist, merged
 from engine.formats.m3u import guess_from_location
-from engine.frame import extras_dict, tracks_frame
+from engine.frame import extras_dict
 
 NS = "http://xspf.org/ns/0/"
 VLC_APP = "http://www.videolan.org/vlc/playlist/0"
@@ -159,7 +160,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
     return [
         Playlist(
             name=_text(root, "title"),
-            tracks=tracks_frame(tracks),
+            tracks=records_frame(tracks),
             description=_text(root, "annotation"),
             extras=extras,
         )

@@ -142,3 +142,12 @@ def test_pif_round_trips_any_frame_exactly(tracks: list[dict], names: list, tmp_
 
 def test_schema_is_package_data_and_versioned() -> None:
     assert pif.schema()["properties"]["pif"]["pattern"].startswith("^1")
+
+
+@settings(max_examples=60, deadline=None)
+@given(tracks=st.lists(_track, max_size=6))
+def test_records_frame_matches_tracks_frame(tracks: list[dict]) -> None:
+    from engine.formats._frame import records_frame
+
+    records = [{**t, "position": None if i % 2 else i} for i, t in enumerate(tracks)]
+    assert records_frame(records).equals(tracks_frame(records))

@@ -56,17 +56,18 @@ def test_unknown_sample_name() -> None:
         sample_path("nope.csv")
 
 
-def test_demo_script_converts_and_inspects(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_demo_format_tour_converts_and_inspects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # the demo writes into ./demo-output
+    from rich.console import Console
+
     demo = runpy.run_path(str(ROOT / "scripts" / "demo.py"))
-    assert demo["main"]() == 0
-    out = capsys.readouterr().out
-    assert "road-trip-from-xspf.pif.json" in out
-    written = sorted(p.name for p in (tmp_path / "demo-output").iterdir())
+    out_dir = tmp_path / "demo-output"
+    assert demo["formats_demo"](out_dir, Console(width=120)) == 0
+    assert "road-trip-from-xspf.pif.json" in capsys.readouterr().out
+    written = sorted(p.name for p in out_dir.iterdir())
     assert len(written) == len(PLAYLISTS) * 5
-    assert all(formats.read(tmp_path / "demo-output" / n).height == 27 for n in written)
+    assert all(formats.read(out_dir / n).height == 27 for n in written)
 
 
 def test_every_format_is_documented() -> None:
