@@ -30,6 +30,12 @@ def serve(
     timeout_sleep: float = typer.Option(
         30.0, "--timeout-sleep", help="Seconds an injected timeout sleeps."
     ),
+    spotify_rate: str = typer.Option(
+        "", "--spotify-rate", help="Spotify rolling limit 'requests/seconds', e.g. 180/30."
+    ),
+    max_size: list[str] = typer.Option(
+        [], "--max-playlist-size", help="PROVIDER=N, e.g. youtube=5000 (repeatable)."
+    ),
 ) -> None:
     """Serve all four emulated APIs and their OAuth endpoints until Ctrl-C."""
     from engine.sandbox import Sandbox, base_urls
@@ -39,11 +45,17 @@ def serve(
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0..65535, got {port}")
     config = SandboxConfig(
+        spotify_rate=_rate(spotify_rate),
         access_token_ttl_s=token_ttl,
         youtube_daily_units=youtube_units or None,
         deezer_quota=(50, 5.0) if deezer_quota else None,
         timeout_sleep_s=timeout_sleep,
     )
+    for item in max_size:
+        provider, _, number = item.partition("=")
+        if provider not in config.max_playlist_size or not number.isdigit():
+            raise UsageError(f"--max-playlist-size wants PROVIDER=N, got {item!r}")
+        config.max_playlist_size[provider] = int(number)
     sandbox = Sandbox.from_catalog(catalog, config=config, seed=seed)
     if faults:
         sandbox.faults.apply_spec(faults)
@@ -65,6 +77,16 @@ def urls(root: str = typer.Option("http://127.0.0.1:8765", "--root", help="Sandb
     from engine.sandbox import base_urls
 
     typer.echo(json.dumps(base_urls(root), indent=2))
+
+
+def _rate(spec: str) -> tuple[int, float] | None:
+    if not spec:
+        return None
+    count, _, seconds = spec.partition("/")
+    try:
+        return int(count), float(seconds)
+    except ValueError as exc:
+        raise UsageError(f"--spotify-rate wants REQUESTS/SECONDS, got {spec!r}") from exc
 
 
 def register(app: typer.Typer) -> None:

@@ -31,6 +31,34 @@ def documented_fields(reference: dict[str, Any], name: str) -> set[str]:
     return {row["Name"] for row in reference["objects"][name]["tab_infos"]}
 
 
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "string": (str,),
+    "boolean": (bool,),
+    "url": (str,),
+    "date": (str,),
+    "float": (int, float),
+    "object": (dict,),
+    "array": (list,),
+    "list": (list, dict),
+    "track": (dict,),
+    "user": (dict,),
+    "artist": (dict,),
+    "album": (dict,),
+}
+
+
+def assert_documented_types(reference: dict[str, Any], name: str, obj: dict[str, Any]) -> None:
+    """Each documented field has the documented type (bool is not an int here)."""
+    rows = {row["Name"]: row.get("Type", "") for row in reference["objects"][name]["tab_infos"]}
+    for field, value in obj.items():
+        wanted = PYTHON_TYPES.get(rows.get(field, ""))
+        if wanted is None or value is None:
+            continue
+        ok = isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted)
+        assert ok, f"{name}.{field}: {value!r} is not {rows[field]}"
+
+
 def test_objects_use_only_documented_fields(
     sandbox: Sandbox, client: httpx.Client, deezer_reference: dict[str, Any]
 ) -> None:
@@ -38,15 +66,18 @@ def test_objects_use_only_documented_fields(
     track = client.get(f"{API}/track/isrc:USSBX0000001").json()
     assert set(track) <= documented_fields(deezer_reference, "track") | RECORDED_EXTRA
     assert isinstance(track["id"], int) and track["isrc"] == "USSBX0000001"
+    assert_documented_types(deezer_reference, "track", track)
     assert isinstance(track["duration"], int)
     user = client.get(f"{API}/user/me", params={"access_token": at}).json()
     assert set(user) <= documented_fields(deezer_reference, "user") | RECORDED_EXTRA
+    assert_documented_types(deezer_reference, "user", user)
     created = client.post(
         f"{API}/user/me/playlists", params={"access_token": at, "title": "Road"}
     ).json()
     assert set(created) == {"id"} and isinstance(created["id"], int)
     playlist = client.get(f"{API}/playlist/{created['id']}", params={"access_token": at}).json()
     assert set(playlist) <= documented_fields(deezer_reference, "playlist") | RECORDED_EXTRA
+    assert_documented_types(deezer_reference, "playlist", playlist)
     search = client.get(f"{API}/search", params={"q": "Song 1"}).json()
     assert "isrc" not in search["data"][0]  # search results omit the ISRC, as recorded
 

@@ -88,6 +88,9 @@ def test_cli_urls_and_bad_catalogue(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["sandbox", "serve", "--catalog", str(missing), "--port", "0"]) == 1
     assert "catalogue file not found" in capsys.readouterr().err
     assert main(["sandbox", "serve", "--catalog", str(missing), "--port", "70000"]) == 1
+    for bad in (["--spotify-rate", "fast"], ["--max-playlist-size", "napster=3"]):
+        assert main(["sandbox", "serve", "--catalog", str(missing), *bad]) == 1
+    assert "wants" in capsys.readouterr().err
 
 
 def test_concurrent_writes_lose_nothing(server: SandboxServer) -> None:
