@@ -36,6 +36,7 @@ class Format:
 
     name: str
     extensions: tuple[str, ...]
+    """File name endings, the preferred one (used when naming new files) first."""
     decode: Decoder
     encode: Encoder
     sniff: Sniffer

@@ -20,7 +20,7 @@ def register(fmt: Format) -> None:
 register(
     Format(
         "pif",
-        (".pif", ".pif.json"),
+        (".pif.json", ".pif"),
         pif.decode,
         pif.encode,
         pif.sniff,
@@ -31,7 +31,7 @@ register(
 register(
     Format(
         "exportify",
-        (),
+        (".exportify.csv",),
         exportify.decode,
         exportify.encode,
         exportify.sniff,
@@ -50,7 +50,7 @@ register(
 )
 register(
     Format(
-        "m3u", (".m3u", ".m3u8"), m3u.decode, m3u.encode, m3u.sniff, description="M3U/M3U8 playlist"
+        "m3u", (".m3u8", ".m3u"), m3u.decode, m3u.encode, m3u.sniff, description="M3U/M3U8 playlist"
     )
 )
 
@@ -78,7 +78,7 @@ register(
 register(
     Format(
         "spotify",
-        (),
+        (".spotify.json",),
         spotify_export.decode,
         spotify_export.encode,
         spotify_export.sniff,

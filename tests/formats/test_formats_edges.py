@@ -288,3 +288,12 @@ def test_validate_reports_unreadable_values_in_other_formats(tmp_path: Path) -> 
         "/playlists/0/tracks/0/duration: unreadable duration '3:99'",
         "/playlists/0/tracks/1/duration: unreadable duration 'abc'",
     ]
+
+
+@pytest.mark.parametrize("name", sorted(formats.FORMATS))
+def test_preferred_extension_writes_and_detects_the_same_format(name: str, tmp_path: Path) -> None:
+    fmt = formats.FORMATS[name]
+    path = tmp_path / f"out{fmt.extensions[0]}"
+    formats.write(tracks_frame([{"title": "Yellow", "artists": ["Coldplay"]}]), path)
+    assert formats.detect_format(path) == name
+    assert formats.read(path)["title"].to_list() == ["Yellow"]
