@@ -289,7 +289,7 @@ class AccountTokenSource:
             if fresh and (stale is None or current.access_token != stale):
                 return current  # valid, or already refreshed by another worker
             if not current.refresh_token:
-                revoked = "the access token expired and the provider gives no refresh token"
+                revoked = "the access token expired or was rejected, and there is no refresh token"
             else:
                 try:
                     new = self._endpoint(conn, row).refresh(current.refresh_token)
