@@ -34,6 +34,8 @@ _COMMA_NAMES = (
     "Now, Now",
     "Black Country, New Road",
 )
+_COMMA_NAME = re.compile("|".join(re.escape(n) for n in _COMMA_NAMES), re.IGNORECASE)
+_TOKEN = re.compile("\x00(\\d+)\x00")
 _STRONG_SEPARATORS = re.compile(r"\s*[;|]\s*")
 _FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
@@ -58,24 +60,15 @@ def split_artists(cell: str | None) -> list[str]:
         return []
     if _STRONG_SEPARATORS.search(text):
         return [part for part in _STRONG_SEPARATORS.split(text) if part]
-    protected: dict[str, str] = {}
-    for index, name in enumerate(_COMMA_NAMES):
-        pattern = re.compile(re.escape(name), re.IGNORECASE)
-        match = pattern.search(text)
-        if match:
-            token = f"\x00{index}\x00"
-            protected[token] = match.group(0)
-            text = pattern.sub(token, text)
-    parts: list[str] = []
-    for chunk in _FEAT.split(text):
-        parts.extend(p.strip() for p in chunk.split(","))
-    result = []
-    for part in parts:
-        for token, name in protected.items():
-            part = part.replace(token, name)
-        if part:
-            result.append(part)
-    return result
+    protected: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    text = _COMMA_NAME.sub(protect, text)
+    parts = [p.strip() for chunk in _FEAT.split(text) for p in chunk.split(",")]
+    return [_TOKEN.sub(lambda m: protected[int(m.group(1))], p) for p in parts if p]
 
 
 def join_artists(artists: Iterable[str] | None, separator: str = "; ") -> str:

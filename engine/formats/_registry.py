@@ -130,12 +130,11 @@ def for_reading(path: Path, head: str, format: str | None) -> Format:
         return by_name(format)
     sniffed = sniff(head)
     by_ext = by_extension(path)
-    if sniffed is not None and (by_ext is None or by_ext.name == "csv" or sniffed is by_ext):
+    # Content wins, except the CSV sniffer, which only guesses from header words.
+    if sniffed is not None and (sniffed.name != "csv" or by_ext is None):
         return sniffed
     if by_ext is not None:
         return by_ext
-    if sniffed is not None:
-        return sniffed
     raise FormatError(path, "cannot tell the format", expected=f"one of {', '.join(FORMATS)}")
 
 

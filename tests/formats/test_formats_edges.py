@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from formats_helpers import FIXTURES, rows
+from hypothesis import given
+from hypothesis import strategies as st
 
 import engine.formats as formats
 from engine.errors import FormatError, UsageError
@@ -297,3 +299,28 @@ def test_preferred_extension_writes_and_detects_the_same_format(name: str, tmp_p
     formats.write(tracks_frame([{"title": "Yellow", "artists": ["Coldplay"]}]), path)
     assert formats.detect_format(path) == name
     assert formats.read(path)["title"].to_list() == ["Yellow"]
+
+
+def test_content_wins_over_a_misleading_extension(tmp_path: Path) -> None:
+    path = tmp_path / "actually-jspf.pif.json"
+    path.write_text('{"playlist": {"title": "x", "track": [{"title": "Yellow"}]}}', "utf-8")
+    assert formats.detect_format(path) == "jspf"
+    plain = tmp_path / "list.m3u"
+    plain.write_text("title,artist\n", "utf-8")  # weak CSV sniff loses to the extension
+    assert formats.detect_format(plain) == "m3u"
+
+
+_name = (
+    st.text(
+        st.characters(categories=("L", "N", "Zs"), exclude_characters="\x00"),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(st.lists(_name, min_size=1, max_size=4))
+def test_split_artists_inverts_semicolon_join(names: list[str]) -> None:
+    assert split_artists("; ".join(names)) == names
