@@ -115,13 +115,11 @@ class Sandbox:
             provider, request.method, path, request.url.query.decode(), None, fault
         )
         self.log.add(record)
-        if fault == "timeout":
-            raise httpx.ReadTimeout("sandbox: injected timeout", request=request)
-        if fault == "drop":
-            raise httpx.RemoteProtocolError("sandbox: injected dropped connection", request=request)
+        if fault in ("timeout", "drop"):
+            raise _lost(fault, request)
         sandbox_request = SandboxRequest.from_httpx(request, prefix)
         with self.state.lock:
-            if fault:
+            if fault and not fault.endswith("-after"):
                 response = self._fault_response(provider, fault)
             elif endpoint == "api":
                 response = self.apis[provider].handle(sandbox_request)
@@ -132,6 +130,8 @@ class Sandbox:
             else:
                 response = self.oauth[provider].token(sandbox_request)
         record.status = response.status_code
+        if fault and fault.endswith("-after"):  # it took effect, but the answer is lost
+            raise _lost(fault.removesuffix("-after"), request)
         return response
 
     def _route(self, path: str) -> tuple[str, str, str] | None:
@@ -269,6 +269,12 @@ class Sandbox:
 
     def status_response(self) -> httpx.Response:
         return json_response(200, self.summary())
+
+
+def _lost(kind: str, request: httpx.Request) -> httpx.TransportError:
+    if kind == "timeout":
+        return httpx.ReadTimeout("sandbox: injected timeout", request=request)
+    return httpx.RemoteProtocolError("sandbox: injected dropped connection", request=request)
 
 
 def _check_provider(provider: str) -> None:

@@ -14,7 +14,9 @@ Kinds: ``429`` (with ``Retry-After: 1``), ``429-noretry`` (no Retry-After),
 ``429-zero`` (``Retry-After: 0``), ``429-empty`` (no header, empty body),
 ``500``, ``502``, ``503``, ``timeout`` (in-process: ``httpx.ReadTimeout``;
 server: sleeps past the client timeout), ``drop`` (in-process:
-``httpx.RemoteProtocolError``; server: closes the socket), ``quota`` (the
+``httpx.RemoteProtocolError``; server: closes the socket), ``timeout-after`` and
+``drop-after`` (the same, but only after the request took effect: a write whose
+outcome the client cannot know), ``quota`` (the
 provider's own quota error: Deezer code 4, YouTube 403 quotaExceeded,
 Spotify/TIDAL 429).
 """
@@ -39,6 +41,8 @@ KINDS = (
     "503",
     "timeout",
     "drop",
+    "timeout-after",
+    "drop-after",
     "quota",
 )
 

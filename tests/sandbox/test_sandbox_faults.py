@@ -96,3 +96,27 @@ def test_oauth_faults_are_separate(sandbox: Sandbox, client: httpx.Client) -> No
     token = client.post(URLS["spotify"]["token"], data={"grant_type": "refresh_token"})
     assert token.status_code == 503
     assert client.get(SPOTIFY_ME, headers=bearer(sandbox, "spotify")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("timeout-after", httpx.ReadTimeout), ("drop-after", httpx.RemoteProtocolError)],
+)
+def test_lost_answers_after_the_write_took_effect(
+    kind: str, error: type[Exception], sandbox: Sandbox, client: httpx.Client
+) -> None:
+    h = bearer(sandbox, "spotify")
+    pid = sandbox.seed_playlist("spotify", "alice", "P")
+    uri = f"spotify:track:{sandbox.catalog.tracks[0].ids['spotify']}"
+    sandbox.faults.fail_next(1, kind, provider="spotify")
+    with pytest.raises(error):
+        client.post(
+            f"{URLS['spotify']['api']}/playlists/{pid}/items", json={"uris": [uri]}, headers=h
+        )
+    assert len(sandbox.playlist_track_ids("spotify", pid)) == 1  # it happened all the same
+    sandbox.faults.fail_next(1, kind.removesuffix("-after"), provider="spotify")
+    with pytest.raises(error):
+        client.post(
+            f"{URLS['spotify']['api']}/playlists/{pid}/items", json={"uris": [uri]}, headers=h
+        )
+    assert len(sandbox.playlist_track_ids("spotify", pid)) == 1  # this one never arrived
