@@ -13,6 +13,16 @@ See ``docs/sandbox.md`` for the URL layout, sandbox-only behaviour and faults.
 from __future__ import annotations
 
 from engine.sandbox.app import Sandbox
+from engine.sandbox.server import SandboxServer
+from engine.sandbox.state import SandboxConfig, TokenPair
 from engine.sandbox.urls import DEFAULT_ROOT, PREFIXES, base_urls
 
-__all__ = ["DEFAULT_ROOT", "PREFIXES", "Sandbox", "base_urls"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "PREFIXES",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxServer",
+    "TokenPair",
+    "base_urls",
+]

@@ -8,6 +8,7 @@ server (:mod:`engine.sandbox.server`) calls the same :meth:`Sandbox.handle`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -33,6 +34,9 @@ from engine.sandbox.tidal import TidalApi
 from engine.sandbox.urls import CONTROL_PREFIX, PREFIXES
 from engine.sandbox.wire import ApiError, SandboxRequest, json_response
 from engine.sandbox.youtube import YoutubeApi
+
+_REDACT = re.compile(r"\b(access_token|code|refresh_token|code_verifier|secret)=[^&]*")
+"""Secrets never reach the request log (it is readable through /_sandbox/log)."""
 
 _API_CLASSES: dict[str, type[ProviderApi]] = {
     "spotify": SpotifyApi,
@@ -111,9 +115,8 @@ class Sandbox:
         prefix, provider, endpoint = route
         target = provider if endpoint == "api" else "oauth"
         fault = self.faults.decide(target)
-        record = RequestRecord(
-            provider, request.method, path, request.url.query.decode(), None, fault
-        )
+        query = _REDACT.sub(r"\1=REDACTED", request.url.query.decode())
+        record = RequestRecord(provider, request.method, path, query, None, fault)
         self.log.add(record)
         if fault in ("timeout", "drop"):
             raise _lost(fault, request)

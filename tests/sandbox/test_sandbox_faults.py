@@ -120,3 +120,12 @@ def test_lost_answers_after_the_write_took_effect(
             f"{URLS['spotify']['api']}/playlists/{pid}/items", json={"uris": [uri]}, headers=h
         )
     assert len(sandbox.playlist_track_ids("spotify", pid)) == 1  # this one never arrived
+
+
+def test_request_log_never_holds_secrets(sandbox: Sandbox, client: httpx.Client) -> None:
+    token = sandbox.issue_token("deezer", "alice").access_token
+    client.get(URLS["deezer"]["api"] + "/user/me", params={"access_token": token, "limit": 3})
+    client.get(URLS["deezer"]["token"], params={"app_id": "a", "secret": "s3cr3t", "code": "c0de"})
+    queries = " ".join(r.query for r in sandbox.log.records)
+    assert token not in queries and "s3cr3t" not in queries and "c0de" not in queries
+    assert "access_token=REDACTED" in queries and "limit=3" in queries
