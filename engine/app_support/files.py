@@ -1,0 +1,77 @@
+"""Files: import an uploaded playlist file into the store, export a stored
+playlist in any supported format for download."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from engine import formats
+from engine.app_support.transfer import save_upload
+from engine.errors import UsageError
+from engine.frame import TRACK_SCHEMA, conform
+from engine.runtime import Runtime
+from engine.store import repo
+from engine.store.db import session_scope
+
+
+@dataclass(frozen=True)
+class FormatChoice:
+    name: str
+    extension: str
+    description: str
+
+
+def format_choices() -> list[FormatChoice]:
+    """Every format that can be written, with its preferred extension."""
+    return [
+        FormatChoice(f.name, f.extensions[0], f.description)
+        for f in formats.FORMATS.values()
+        if f.encode is not None
+    ]
+
+
+def import_upload(
+    runtime: Runtime, user_id: int, filename: str, data: bytes, *, name: str | None = None
+) -> list[int]:
+    """Store each playlist of an uploaded file as a playlist with one complete
+    snapshot; returns the new playlist ids. Bad files raise FormatError and
+    store nothing."""
+    path = save_upload(runtime, user_id, filename, data)
+    playlists = formats.read_playlists(path)
+    if not playlists:
+        raise UsageError(f"{filename}: the file holds no playlist")
+    created = []
+    with session_scope(runtime.engine) as session:
+        for index, playlist in enumerate(playlists):
+            title = (name or "").strip() or playlist.name or Path(filename).stem or "Imported"
+            if len(playlists) > 1 and name:
+                title = f"{title} ({index + 1})"
+            row = repo.create_playlist(session, user_id, title, source="file", file_path=str(path))
+            snapshot = repo.begin_snapshot(session, row.id)
+            track_ids = repo.upsert_tracks(session, formats.playlists_to_frame([playlist]))
+            repo.add_snapshot_items(session, snapshot.id, track_ids)
+            repo.complete_snapshot(session, snapshot.id)
+            created.append(int(row.id))
+    return created
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9 ._-]+")
+
+
+def export_playlist(
+    runtime: Runtime, user_id: int, playlist_id: int, format_name: str
+) -> tuple[str, bytes]:
+    """The playlist as the product shows it, written in ``format_name``:
+    (file name, content) ready for a download button."""
+    fmt = formats.by_name(format_name)
+    with Session(runtime.engine) as session:
+        playlist = repo.get_playlist(session, playlist_id, user_id=user_id)
+        title = playlist.name
+    frame = conform(repo.effective_items(runtime.engine, playlist_id)).select(list(TRACK_SCHEMA))
+    stem = _SAFE.sub("_", title).strip() or f"playlist-{playlist_id}"
+    content = fmt.encode([formats.Playlist(name=title, tracks=frame)])
+    return f"{stem}{fmt.extensions[0]}", content

@@ -1,0 +1,391 @@
+"""The curator's queue: pending match decisions, one page at a time, with the
+source track, its candidates and the named part scores of each.
+
+Only one page of decisions is ever loaded (``pending_reviews`` with offset and
+limit), so the queue stays fast with 10,000 items pending. Candidates may be
+stored as bare ids (what ``migrate`` records) or as dicts carrying metadata,
+``score`` and ``parts``; missing metadata is filled from tracks already in the
+store, and missing parts are scored with :func:`engine.matching.score_pairs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import flags
+from engine.errors import NotFoundError, UsageError
+from engine.formats._common import track_link
+from engine.frame import tracks_frame
+from engine.matching import PART_COLUMNS, MatchConfig, score_pairs
+from engine.runtime import Runtime
+from engine.store import repo
+from engine.store.db import session_scope
+from engine.store.decisions import CURATOR
+from engine.store.models import MatchDecision, ProviderAccount, Track, TrackProviderId
+
+PARTS = tuple(column.removeprefix("part_") for column in PART_COLUMNS)
+"""Part names shown for every candidate, in display order."""
+
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """What the review panel shows of one track."""
+
+    id: str
+    title: str | None
+    artists: list[str]
+    album: str | None
+    duration_ms: int | None
+    isrc: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    track: TrackView
+    score: float | None
+    parts: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    decision_id: int
+    source: TrackView
+    target_provider: str
+    score: float | None
+    tier: str | None
+    job_id: str | None
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    items: list[ReviewItem]
+    total: int
+    offset: int
+
+
+def _require(runtime: Runtime) -> None:
+    flags.require(runtime, runtime.settings, "feature.review")
+
+
+def _source_view(track: Track) -> TrackView:
+    ids = {pid.provider: pid.provider_track_id for pid in track.provider_ids}
+    url = next((track_link(p, i) for p, i in ids.items() if track_link(p, i)), None)
+    return TrackView(
+        id=str(track.id),
+        title=track.title,
+        artists=list(track.artists or []),
+        album=track.album,
+        duration_ms=track.duration_ms,
+        isrc=track.isrc,
+        url=url,
+    )
+
+
+def _stored_targets(session: Session, provider: str, ids: set[str]) -> dict[str, Track]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(TrackProviderId.provider_track_id, Track)
+        .join(Track, Track.id == TrackProviderId.track_id)
+        .where(TrackProviderId.provider == provider, TrackProviderId.provider_track_id.in_(ids))
+    ).all()
+    return {str(pid): track for pid, track in rows}
+
+
+def _raw_candidates(decision: MatchDecision) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for raw in decision.candidates or []:
+        entry = dict(raw) if isinstance(raw, dict) else {"id": raw}
+        if entry.get("id") not in (None, ""):
+            entry["id"] = str(entry["id"])
+            out.append(entry)
+    return out
+
+
+def _candidate_view(entry: dict[str, Any], provider: str, stored: Track | None) -> TrackView:
+    artists = entry.get("artists")
+    if artists is None and stored is not None:
+        artists = stored.artists
+    return TrackView(
+        id=entry["id"],
+        title=entry.get("title") or (stored.title if stored else None),
+        artists=list(artists or []),
+        album=entry.get("album") or (stored.album if stored else None),
+        duration_ms=entry.get("duration_ms") or (stored.duration_ms if stored else None),
+        isrc=entry.get("isrc") or (stored.isrc if stored else None),
+        url=entry.get("url") or track_link(provider, entry["id"]),
+    )
+
+
+def _stored_parts(entry: dict[str, Any]) -> dict[str, float | None] | None:
+    parts = entry.get("parts")
+    if not isinstance(parts, dict):
+        return None
+    named = {str(k).removeprefix("part_"): v for k, v in parts.items()}
+    if (
+        not any(named.get(name) is not None for name in PARTS if name != "title")
+        and len(named) <= 1
+    ):
+        return None  # a bare score, not a breakdown: rescore when metadata allows
+    return {name: named.get(name) for name in PARTS}
+
+
+def _record(view: TrackView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "title": view.title,
+        "artists": view.artists,
+        "album": view.album,
+        "duration_ms": view.duration_ms,
+        "isrc": view.isrc,
+    }
+
+
+def score_candidates(
+    source: TrackView, candidates: list[TrackView], config: MatchConfig
+) -> list[tuple[float, dict[str, float | None]]]:
+    """Score and part scores of each candidate against the source track."""
+    if not candidates:
+        return []
+    left = tracks_frame([_record(source) for _ in candidates])
+    right = tracks_frame([_record(c) for c in candidates])
+    scored = score_pairs(left, right, config)
+    results = []
+    for row in scored.iter_rows(named=True):
+        parts = {name: row[f"part_{name}"] for name in PARTS}
+        results.append((float(row["score"]), parts))
+    return results
+
+
+def _build_item(
+    decision: MatchDecision,
+    source: Track,
+    stored: dict[str, Track],
+    config: MatchConfig,
+) -> ReviewItem:
+    source_view = _source_view(source)
+    entries = _raw_candidates(decision)
+    views = [_candidate_view(e, decision.target_provider, stored.get(e["id"])) for e in entries]
+    knowable = [i for i, v in enumerate(views) if v.title]
+    rescored = dict(
+        zip(
+            knowable,
+            score_candidates(source_view, [views[i] for i in knowable], config),
+            strict=True,
+        )
+    )
+    candidates = []
+    for index, (entry, view) in enumerate(zip(entries, views, strict=True)):
+        parts = _stored_parts(entry)
+        score = entry.get("score")
+        if index in rescored:
+            new_score, new_parts = rescored[index]
+            parts = parts or new_parts
+            score = score if score is not None else new_score
+        if score is None and index == 0:
+            score = decision.score
+        candidates.append(
+            Candidate(view, None if score is None else float(score), parts or dict.fromkeys(PARTS))
+        )
+    candidates.sort(key=lambda c: -1.0 if c.score is None else c.score, reverse=True)
+    return ReviewItem(
+        decision_id=decision.id,
+        source=source_view,
+        target_provider=decision.target_provider,
+        score=decision.score,
+        tier=decision.tier,
+        job_id=decision.job_id,
+        candidates=candidates,
+    )
+
+
+def review_page(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    offset: int = 0,
+    limit: int = 20,
+    config: MatchConfig | None = None,
+) -> ReviewPage:
+    """One page of the user's pending reviews, oldest first, ready to display."""
+    _require(runtime)
+    if not 1 <= limit <= MAX_PAGE:
+        raise UsageError(f"page size must be between 1 and {MAX_PAGE}, not {limit}")
+    config = config or MatchConfig()
+    with Session(runtime.engine) as session:
+        total = repo.count_pending_reviews(session, user_id)
+        offset = max(0, min(offset, max(total - 1, 0)))
+        decisions = list(repo.pending_reviews(session, user_id, offset, limit))
+        tracks = {
+            t.id: t
+            for t in session.scalars(
+                select(Track).where(Track.id.in_({d.source_track_id for d in decisions}))
+            )
+        }
+        items = []
+        by_provider: dict[str, set[str]] = {}
+        for decision in decisions:
+            ids = {e["id"] for e in _raw_candidates(decision)}
+            by_provider.setdefault(decision.target_provider, set()).update(ids)
+        stored = {p: _stored_targets(session, p, ids) for p, ids in by_provider.items()}
+        for decision in decisions:
+            source = tracks[decision.source_track_id]
+            items.append(
+                _build_item(decision, source, stored.get(decision.target_provider, {}), config)
+            )
+    return ReviewPage(items=items, total=total, offset=offset)
+
+
+def decide(runtime: Runtime, user_id: int, decision_id: int, target_track_id: str | None) -> int:
+    """Resolve one review: a target track id (a candidate or one found by hand),
+    or None for "not available". Returns the curator decision's id (for undo)."""
+    _require(runtime)
+    if target_track_id is not None and not target_track_id.strip():
+        raise UsageError("the chosen target track id is empty")
+    with session_scope(runtime.engine) as session:
+        chosen = repo.decide(
+            session,
+            user_id,
+            decision_id,
+            target_track_id=target_track_id.strip() if target_track_id else None,
+        )
+        return int(chosen.id)
+
+
+def undo(runtime: Runtime, user_id: int, decision_id: int) -> None:
+    """Undo a curator decision; its review goes back into the queue."""
+    _require(runtime)
+    with session_scope(runtime.engine) as session:
+        repo.undo_decision(session, user_id, decision_id)
+
+
+def recent_decisions(runtime: Runtime, user_id: int, *, limit: int = 20) -> pl.DataFrame:
+    """The user's latest curator decisions still in force, newest first."""
+    with Session(runtime.engine) as session:
+        rows = session.execute(
+            select(MatchDecision, Track.title, Track.artists)
+            .join(Track, Track.id == MatchDecision.source_track_id)
+            .where(
+                MatchDecision.user_id == user_id,
+                MatchDecision.decided_by == CURATOR,
+                MatchDecision.undone_at.is_(None),
+            )
+            .order_by(MatchDecision.decided_at.desc(), MatchDecision.id.desc())
+            .limit(limit)
+        ).all()
+    return pl.DataFrame(
+        [
+            {
+                "decision_id": d.id,
+                "track": f"{', '.join(artists or [])} - {title}",
+                "provider": d.target_provider,
+                "decision": d.target_track_id if d.status == "matched" else "not available",
+                "decided_at": d.decided_at,
+            }
+            for d, title, artists in rows
+        ],
+        schema={
+            "decision_id": pl.Int64,
+            "track": pl.Utf8,
+            "provider": pl.Utf8,
+            "decision": pl.Utf8,
+            "decided_at": pl.Datetime(time_zone="UTC"),
+        },
+    )
+
+
+def accept_confident(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    min_score: float,
+    min_margin: float = 0.05,
+    max_items: int = 1000,
+    config: MatchConfig | None = None,
+) -> int:
+    """Bulk action for the easy cases: accept the best candidate of each pending
+    review whose best score is at least ``min_score`` and leads the runner-up by
+    ``min_margin``. Works page by page; returns how many were accepted."""
+    _require(runtime)
+    if not 0 < min_score <= 1:
+        raise UsageError(f"min_score must be in (0, 1], not {min_score}")
+    accepted, offset = 0, 0
+    while accepted < max_items:
+        page = review_page(runtime, user_id, offset=offset, limit=MAX_PAGE, config=config)
+        if not page.items or page.offset != offset:
+            break
+        skipped = 0
+        for item in page.items:
+            if accepted >= max_items:
+                break
+            if is_confident(item, min_score=min_score, min_margin=min_margin):
+                decide(runtime, user_id, item.decision_id, item.candidates[0].track.id)
+                accepted += 1
+            else:
+                skipped += 1
+        offset += skipped  # accepted items left the queue; skipped ones stay ahead
+        if len(page.items) < MAX_PAGE:
+            break
+    return accepted
+
+
+def is_confident(item: ReviewItem, *, min_score: float, min_margin: float) -> bool:
+    """True when the best candidate is good enough and clearly ahead."""
+    if not item.candidates or item.candidates[0].score is None:
+        return False
+    best = item.candidates[0].score
+    runner_up = item.candidates[1].score if len(item.candidates) > 1 else None
+    return best >= min_score and (runner_up is None or best - runner_up >= min_margin)
+
+
+def mark_all_not_available(runtime: Runtime, user_id: int, decision_ids: list[int]) -> int:
+    """Bulk "not available" for the given reviews (e.g. the ones on screen)."""
+    for decision_id in decision_ids:
+        decide(runtime, user_id, decision_id, None)
+    return len(decision_ids)
+
+
+def search_target(
+    runtime: Runtime, user_id: int, provider: str, query: str, *, limit: int = 10
+) -> list[TrackView]:
+    """Search the target provider by hand, through the user's connected account."""
+    from engine.jobs.connect import open_account
+
+    if not query.strip():
+        raise UsageError("type something to search for")
+    with Session(runtime.engine) as session:
+        account_id = session.scalar(
+            select(ProviderAccount.id).where(
+                ProviderAccount.user_id == user_id, ProviderAccount.provider == provider
+            )
+        )
+    if account_id is None:
+        raise NotFoundError(f"no {provider} account connected: connect it on the Connections page")
+    with open_account(runtime, int(account_id), user_id=user_id) as client:
+        found = client.search_tracks(query.strip(), limit=limit)
+    return [
+        TrackView(
+            id=str(row["provider_id"] or row["id"]),
+            title=row["title"],
+            artists=list(row["artists"] or []),
+            album=row["album"],
+            duration_ms=row["duration_ms"],
+            isrc=row["isrc"],
+            url=row.get("url") or track_link(provider, row["provider_id"]),
+        )
+        for row in found.iter_rows(named=True)
+        if row["provider_id"] or row["id"]
+    ]

@@ -1,0 +1,242 @@
+"""Transfer: choose a source and a target account, preview the match by tier
+(a dry run that writes nothing), then start a ``migrate`` job.
+
+A source is the same dict the ``migrate`` job takes: ``{"playlist_id": ..}``,
+``{"snapshot_id": ..}``, ``{"file": path, "name": ..}`` or
+``{"account_id": .., "provider_playlist_id": ..}`` (``"liked"`` for liked tracks).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import formats, jobs
+from engine.errors import NotFoundError, UsageError
+from engine.jobs.connect import open_account
+from engine.jobs.plan import REVIEW_POLICIES, SEARCH_LIMIT, search_query
+from engine.matching import MatchConfig, match
+from engine.providers.base import PlaylistInfo, Provider
+from engine.runtime import Runtime
+from engine.store import repo
+from engine.store.models import MatchDecision, ProviderAccount, Snapshot
+
+DRY_RUN_MAX_TRACKS = 500
+"""A dry run searches the target for each track; beyond this many it previews the
+first ones only (the job itself handles any size)."""
+
+TIERS = ("auto", "review", "none")
+PREVIEW_COLUMNS = ["position", "title", "artists", "tier", "rule", "score", "target_id"]
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a transfer would do: one row per previewed source track."""
+
+    rows: pl.DataFrame
+    source_tracks: int
+    previewed: int
+    target_provider: str
+
+    def counts(self) -> dict[str, int]:
+        """Tracks per tier: ``auto`` (matched), ``review`` (asks a curator), ``none``."""
+        found = dict(self.rows.group_by("tier").len().iter_rows()) if self.rows.height else {}
+        return {tier: int(found.get(tier, 0)) for tier in TIERS}
+
+
+def connected_accounts(runtime: Runtime, user_id: int) -> list[ProviderAccount]:
+    """The user's accounts that jobs can use (connected, not needing reconnect)."""
+    with Session(runtime.engine) as session:
+        rows = session.scalars(
+            select(ProviderAccount)
+            .where(ProviderAccount.user_id == user_id, ProviderAccount.status == "connected")
+            .order_by(ProviderAccount.provider)
+        ).all()
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
+
+
+def provider_playlists(runtime: Runtime, user_id: int, account_id: int) -> list[PlaylistInfo]:
+    """The playlists of one of the user's connected accounts, read live."""
+    with open_account(runtime, account_id, user_id=user_id) as provider:
+        return provider.playlists()
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> Path:
+    """Keep an uploaded playlist file under the data dir and check it reads;
+    FormatError (naming the file and line) when it does not."""
+    name = _SAFE.sub("_", Path(filename or "upload").name).strip("._") or "upload"
+    folder = runtime.settings.data_dir / "uploads" / f"user-{user_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(4)}-{name}"
+    path.write_bytes(data)
+    try:
+        formats.read(path)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.DataFrame:
+    """The source's tracks as a canonical frame with unique ``id`` values."""
+    if "playlist_id" in source:
+        with Session(runtime.engine) as session:
+            repo.get_playlist(session, int(source["playlist_id"]), user_id=user_id)
+        frame = repo.effective_items(runtime.engine, int(source["playlist_id"]))
+    elif "snapshot_id" in source:
+        with Session(runtime.engine) as session:
+            snapshot = session.get(Snapshot, int(source["snapshot_id"]))
+            if snapshot is None:
+                raise NotFoundError(f"snapshot {source['snapshot_id']} does not exist")
+            repo.get_playlist(session, snapshot.playlist_id, user_id=user_id)
+        frame = repo.snapshot_frame(runtime.engine, int(source["snapshot_id"]))
+    elif "file" in source:
+        frame = formats.read(Path(str(source["file"])))
+    elif "account_id" in source:
+        wanted = str(source.get("provider_playlist_id") or "liked")
+        with open_account(runtime, int(source["account_id"]), user_id=user_id) as provider:
+            frame = (
+                provider.liked_tracks() if wanted == "liked" else provider.playlist_items(wanted)
+            )
+    else:
+        raise UsageError("choose a source: a playlist, a snapshot, a file or a provider playlist")
+    return frame.with_row_index("_row").with_columns(
+        pl.col("_row").cast(pl.Utf8).alias("id"),
+        pl.col("_row").cast(pl.Int64).alias("position"),
+    )
+
+
+def _candidates(provider: Provider, source: pl.DataFrame) -> pl.DataFrame:
+    caps = provider.capabilities
+    found: list[pl.DataFrame] = []
+    isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
+    if caps.isrc_lookup != "none" and isrcs:
+        batch = max(caps.isrc_batch_max, 1) * 10
+        for start in range(0, len(isrcs), batch):
+            found.append(provider.lookup_isrcs(isrcs[start : start + batch]))
+    known = {str(i).upper() for frame in found for i in frame["isrc"].drop_nulls().to_list() if i}
+    rest = source.filter(
+        pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(known))
+    )
+    queries = dict.fromkeys(
+        search_query(r["title"], r["artists"]) for r in rest.iter_rows(named=True)
+    )
+    limit = min(SEARCH_LIMIT, caps.search_limit_max)
+    for query in queries:
+        if query:
+            found.append(provider.search_tracks(query, limit=limit))
+    frames = [f for f in found if f.height]
+    if not frames:
+        return source.clear()
+    candidates = pl.concat(frames, how="diagonal_relaxed").filter(
+        pl.col("provider_id").is_not_null()
+    )
+    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+
+
+def _rules(
+    runtime: Runtime, user_id: int, provider: str, source: pl.DataFrame
+) -> pl.DataFrame | None:
+    if "track_id" not in source.columns:
+        return None
+    by_track = {int(t): sid for sid, t in source.select("id", "track_id").iter_rows() if t}
+    if not by_track:
+        return None
+    with Session(runtime.engine) as session:
+        rows = session.execute(
+            select(
+                MatchDecision.source_track_id, MatchDecision.status, MatchDecision.target_track_id
+            )
+            .where(
+                MatchDecision.user_id == user_id,
+                MatchDecision.target_provider == provider,
+                MatchDecision.decided_by == "curator",
+                MatchDecision.undone_at.is_(None),
+                MatchDecision.source_track_id.in_(list(by_track)),
+            )
+            .order_by(MatchDecision.decided_at, MatchDecision.id)
+        ).all()
+    latest = {r.source_track_id: r for r in rows}
+    records = [
+        {
+            "source_id": by_track[track_id],
+            "catalog_id": r.target_track_id if r.status == "matched" else "not available",
+            "provider": provider,
+        }
+        for track_id, r in latest.items()
+        if r.status in ("matched", "not_available")
+    ]
+    return pl.DataFrame(records) if records else None
+
+
+def dry_run(
+    runtime: Runtime,
+    user_id: int,
+    source: dict[str, Any],
+    target_account_id: int,
+    *,
+    config: MatchConfig | None = None,
+    max_tracks: int = DRY_RUN_MAX_TRACKS,
+) -> DryRun:
+    """Match the source against the target account's catalogue and report what
+    would happen, by tier; nothing is written anywhere."""
+    frame = source_frame(runtime, user_id, source)
+    preview = frame.head(max_tracks)
+    with open_account(runtime, target_account_id, user_id=user_id) as target:
+        candidates = _candidates(target, preview)
+        name = target.name
+    rules = _rules(runtime, user_id, name, preview)
+    result = match(preview, candidates, config=config or MatchConfig(), rules=rules)
+    rows = (
+        preview.select("id", "position", "title", pl.col("artists").list.join(", "))
+        .join(result.rename({"source_id": "id"}), on="id", how="left")
+        .select(
+            "position",
+            "title",
+            "artists",
+            pl.col("decision").fill_null("none").alias("tier"),
+            "rule",
+            pl.col("score").fill_nan(None).round(3),
+            pl.col("catalog_id").alias("target_id"),
+        )
+        .sort("position")
+    )
+    return DryRun(rows, frame.height, preview.height, name)
+
+
+def start_transfer(
+    runtime: Runtime,
+    user_id: int,
+    source: dict[str, Any],
+    target_account_id: int,
+    *,
+    name: str | None = None,
+    review_policy: str = "wait",
+) -> str:
+    """Submit the ``migrate`` job (idempotent: the same request returns the same job)."""
+    if review_policy not in REVIEW_POLICIES:
+        raise UsageError(f"review policy must be one of {REVIEW_POLICIES}, not {review_policy!r}")
+    with Session(runtime.engine) as session:
+        account = session.get(ProviderAccount, target_account_id)
+        if account is None or account.user_id != user_id:
+            raise NotFoundError(f"no provider account {target_account_id}")
+    params: dict[str, Any] = {
+        "source": source,
+        "target_account_id": target_account_id,
+        "review_policy": review_policy,
+    }
+    if name and name.strip():
+        params["name"] = name.strip()
+    return jobs.submit(runtime, "migrate", params, user_id=user_id)
