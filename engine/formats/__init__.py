@@ -100,4 +100,4 @@ def validate(path: str | Path, format: str | None = None) -> list[Problem]:
                 return problems
         return frame_problems(fmt.decode(data, str(path)))
     except FormatError as exc:
-        return [Problem(exc.pointer or "", exc.problem, exc.line)]
+        return [Problem(exc.pointer, exc.problem, exc.line)]

@@ -21,17 +21,19 @@ from engine.frame import extras_dict
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a file: where (JSON pointer, line when known) and what."""
+    """One thing wrong with a file: where (JSON pointer, or line when known; None
+    for the file as a whole) and what."""
 
-    pointer: str
+    pointer: str | None
     message: str
     line: int | None = None
 
     def __str__(self) -> str:
-        where = self.pointer or "/"
         if self.line is not None:
-            where = f"line {self.line}"
-        return f"{where}: {self.message}"
+            return f"line {self.line}: {self.message}"
+        if self.pointer is not None:
+            return f"{self.pointer or '/'}: {self.message}"
+        return self.message
 
 
 # A plain-Python check that accepts only documents the schema accepts: ~50x faster
@@ -163,8 +165,9 @@ def document_problems(doc: Any) -> list[Problem]:
     return sorted(problems, key=lambda p: _pointer_key(p.pointer))
 
 
-def _pointer_key(text: str) -> list[tuple[int, int, str]]:
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in text.split("/")]
+def _pointer_key(text: str | None) -> list[tuple[int, int, str]]:
+    parts = (text or "").split("/")
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts]
 
 
 def frame_problems(playlists: list[Any]) -> list[Problem]:
