@@ -31,189 +31,23 @@ CATALOG_SIZE = 340
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _B64 = _B62 + "-_"
 
-# Recordings with accents and non-English names, written by hand.
-HANDPICKED: list[dict[str, Any]] = [
-    {
-        "title": "Déjà Vu",
-        "artists": ["Beyoncé", "JAY-Z"],
-        "album": "B'Day",
-        "duration": "3:59",
-        "date": "2006-09-01",
-        "cc": "US",
-        "explicit": False,
-    },
-    {
-        "title": "Hoppípolla",
-        "artists": ["Sigur Rós"],
-        "album": "Takk...",
-        "duration": "4:28",
-        "date": "2005-09-12",
-        "cc": "GB",
-        "explicit": False,
-    },
-    {
-        "title": "Jóga",
-        "artists": ["Björk"],
-        "album": "Homogenic",
-        "duration": "5:05",
-        "date": "1997-09-22",
-        "cc": "GB",
-        "explicit": False,
-    },
-    {
-        "title": "MALAMENTE - Cap.1: Augurio",
-        "artists": ["ROSALÍA"],
-        "album": "EL MAL QUERER",
-        "duration": "2:30",
-        "date": "2018-11-02",
-        "cc": "ES",
-        "explicit": False,
-    },
-    {
-        "title": "Lean On",
-        "artists": ["Major Lazer", "MØ", "DJ Snake"],
-        "album": "Peace Is The Mission",
-        "duration": "2:56",
-        "date": "2015-06-01",
-        "cc": "US",
-        "explicit": False,
-    },
-    {
-        "title": "Pour que tu m'aimes encore",
-        "artists": ["Céline Dion"],
-        "album": "D'eux",
-        "duration": "4:12",
-        "date": "1995-03-30",
-        "cc": "FR",
-        "explicit": False,
-    },
-    {
-        "title": "Ace of Spades",
-        "artists": ["Motörhead"],
-        "album": "Ace of Spades",
-        "duration": "2:49",
-        "date": "1980-11-08",
-        "cc": "GB",
-        "explicit": False,
-    },
-    {
-        "title": "Labios Rotos",
-        "artists": ["Zoé"],
-        "album": "MTV Unplugged / Música de Fondo",
-        "duration": "4:09",
-        "date": "2011-11-15",
-        "cc": "MX",
-        "explicit": False,
-    },
-    {
-        "title": "Despacito",
-        "artists": ["Luis Fonsi", "Daddy Yankee"],
-        "album": "VIDA",
-        "duration": "3:48",
-        "date": "2019-02-01",
-        "cc": "US",
-        "explicit": False,
-    },
-    {
-        "title": "Alors on danse",
-        "artists": ["Stromae"],
-        "album": "Cheese",
-        "duration": "3:27",
-        "date": "2010-06-14",
-        "cc": "BE",
-        "explicit": False,
-    },
-    {
-        "title": "Tití Me Preguntó",
-        "artists": ["Bad Bunny"],
-        "album": "Un Verano Sin Ti",
-        "duration": "4:03",
-        "date": "2022-05-06",
-        "cc": "QM",
-        "explicit": True,
-    },
-    {
-        "title": "Ne me quitte pas",
-        "artists": ["Jacques Brel"],
-        "album": "La Valse à Mille Temps",
-        "duration": "3:52",
-        "date": "1959-01-01",
-        "cc": "FR",
-        "explicit": False,
-    },
-    {
-        "title": "99 Luftballons",
-        "artists": ["Nena"],
-        "album": "Nena",
-        "duration": "3:53",
-        "date": "1983-01-01",
-        "cc": "DE",
-        "explicit": False,
-    },
-    {
-        "title": "Águas de Março",
-        "artists": ["Elis Regina", "Antônio Carlos Jobim"],
-        "album": "Elis & Tom",
-        "duration": "3:32",
-        "date": "1974-01-01",
-        "cc": "BR",
-        "explicit": False,
-    },
-    {
-        "title": "Gurenge",
-        "artists": ["LiSA"],
-        "album": "LEO-NiNE",
-        "duration": "3:58",
-        "date": "2020-10-14",
-        "cc": "JP",
-        "explicit": False,
-    },
-    {
-        "title": "Señorita",
-        "artists": ["Shawn Mendes", "Camila Cabello"],
-        "album": "Shawn Mendes (Deluxe)",
-        "duration": "3:11",
-        "date": "2019-06-21",
-        "cc": "US",
-        "explicit": False,
-    },
-    {
-        "title": "Dancing Queen",
-        "artists": ["ABBA"],
-        "album": "Arrival",
-        "duration": "3:50",
-        "date": "1976-10-11",
-        "cc": "SE",
-        "explicit": False,
-    },
-    {
-        "title": "September",
-        "artists": ["Earth, Wind & Fire"],
-        "album": "The Best of Earth, Wind & Fire, Vol. 1",
-        "duration": "3:35",
-        "date": "1978-11-23",
-        "cc": "US",
-        "explicit": False,
-    },
-    {
-        "title": "EARFQUAKE",
-        "artists": ["Tyler, The Creator"],
-        "album": "IGOR",
-        "duration": "3:10",
-        "date": "2019-05-17",
-        "cc": "US",
-        "explicit": True,
-    },
-    {
-        "title": "Get Lucky (feat. Pharrell Williams and Nile Rodgers)",
-        "artists": ["Daft Punk", "Pharrell Williams", "Nile Rodgers"],
-        "album": "Random Access Memories",
-        "duration": "6:09",
-        "date": "2013-05-17",
-        "cc": "US",
-        "explicit": False,
-    },
-]
+HANDPICKED = HERE / "handpicked.csv"
+"""Recordings with accents, non-English names and comma names, written by hand."""
+
+
+def _handpicked() -> list[dict[str, Any]]:
+    with HANDPICKED.open(encoding="utf-8", newline="") as handle:
+        return [
+            {
+                **row,
+                "artists": row["artists"].split("; "),
+                "explicit": row["explicit"] == "true",
+                "duration_ms": parse_duration(row["duration"]),
+                "release_date": row["date"],
+            }
+            for row in csv.DictReader(handle)
+        ]
+
 
 VERSION_SUFFIXES = [
     (" - Live", "Live at the Roundhouse", "live"),
@@ -349,10 +183,7 @@ def build_catalog(itunes: Path) -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     pool = _itunes_rows(itunes)
     chosen = rng.sample(pool, CATALOG_SIZE)
-    hand = [
-        {**h, "duration_ms": parse_duration(h["duration"]), "release_date": h["date"]}
-        for h in HANDPICKED
-    ]
+    hand = _handpicked()
     records: list[dict[str, Any]] = []
     for base in [*hand, *chosen]:
         records.append(_recording(base, rng, len(records) + 1))
