@@ -1,6 +1,7 @@
 """The kill test against the provider sandbox SERVED ON LOOPBACK: the sandbox
 lives in this process (its state survives), the migrate worker is a subprocess
-SIGKILLed 20 times at random moments, each followed by a check and a restart."""
+SIGKILLed 20 times at random moments (150 tracks: ISRC lookups, then two add
+batches), each followed by a check and a restart."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from jobs_helpers import ensure_user, make_runtime
+from test_jobs_migrate import store_playlist
 
 from engine.demo import _connect
 from engine.jobs import job_row, submit
@@ -23,6 +25,7 @@ from engine.sandbox.server import SandboxServer
 
 HERE = Path(__file__).parent
 KILLS = 20
+SOURCE_TRACKS = 150
 
 
 @pytest.mark.slow
@@ -32,7 +35,17 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
         runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
         user = ensure_user(runtime)
         account = _connect(runtime, sandbox, user, "spotify")
-        source = {"file": str(sample_path(CATALOG)), "name": "Everything"}
+        records = [
+            {
+                "title": t.title,
+                "artists": list(t.artists),
+                "album": t.album,
+                "duration_ms": t.duration_ms,
+                "isrc": t.isrc,
+            }
+            for t in sandbox.catalog.listing("spotify")[:SOURCE_TRACKS]
+        ]
+        source = {"playlist_id": store_playlist(runtime, user, records)}
         params = {"source": source, "target_account_id": account, "report_dir": str(tmp_path)}
         job = submit(runtime, "migrate", params, user_id=user, start=False)
         env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
@@ -50,7 +63,7 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
             proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
             while job_row(runtime, job)["attempts"] <= kills and proc.poll() is None:
                 time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 1.5))
+            time.sleep(rng.uniform(0.0, 0.8))
             if proc.poll() is not None:
                 break
             proc.send_signal(signal.SIGKILL)
@@ -69,6 +82,6 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
         wanted = [r["target_id"] for r in row["checkpoint"]["plan"] if r["target_id"]]
         [playlist] = row["result"]["target_playlists"]
         assert sandbox.playlist_track_ids("spotify", playlist) == wanted
-        assert len(wanted) > 100
+        assert len(wanted) > 100  # two add batches of Spotify's 100
         assert kills == KILLS
         runtime.close()
