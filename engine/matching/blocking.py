@@ -2,7 +2,8 @@
 
 Never the cross product. A pair is a candidate when it shares any of these keys:
 the ISRC; the normalised title (refined by primary artist when the title is common);
-the primary artist plus one title word; or one of the title's rarest words. Keys
+the primary artist (when the catalogue holds few tracks by them); the primary artist
+plus one title word; or one of the title's rarest words. Keys
 shared by more than ``config.max_block`` catalogue rows are dropped (or refined),
 so the work grows with the size of the inputs, not their product.
 """
@@ -72,6 +73,14 @@ def candidate_pairs(
         src.filter(pl.col("n_title") != "").join(cat, on=["n_title", "n_artist"]).select("s", "c")
     )
 
+    artist_size = cat.group_by("n_artist").agg(pl.len().alias("size"))
+    by_artist = (
+        src.filter(pl.col("n_artist") != "")
+        .join(artist_size.filter(pl.col("size") <= cap), on="n_artist")
+        .join(cat, on="n_artist")
+        .select("s", "c")
+    )
+
     cat_tokens = _tokens(cat, "c")
     src_tokens = _tokens(src, "s")
     pair_size = cat_tokens.group_by("n_artist", "token").agg(pl.len().alias("size"))
@@ -92,5 +101,7 @@ def candidate_pairs(
     )
     by_rare_token = rarest.join(cat_tokens.select("c", "token"), on="token").select("s", "c")
 
-    pairs = pl.concat([by_isrc, by_title, by_title_artist, by_artist_token, by_rare_token]).unique()
+    pairs = pl.concat(
+        [by_isrc, by_title, by_title_artist, by_artist, by_artist_token, by_rare_token]
+    ).unique()
     return pairs.collect().cast(PAIR_SCHEMA)  # type: ignore[arg-type]

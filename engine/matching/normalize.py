@@ -34,7 +34,11 @@ _INNER = r"[^\(\)\[\]\{\}]*"
 _VERSION_BRACKET = rf"{_OPEN}{_INNER}(?:{_ALL_TAGS}){_INNER}{_CLOSE}"
 _ANY_BRACKET = rf"{_OPEN}{_INNER}{_CLOSE}"
 # "Title - Remastered 2011", "Title - Live at Wembley": a dash suffix made of version words.
-_VERSION_SUFFIX = rf"(?:\s[-\u2013\u2014]|:)\s+([^-\u2013\u2014]*(?:{_ALL_TAGS})[^-\u2013\u2014]*)$"
+# It must open with the version words (after an optional year), so that
+# "Artist - Let's Go Dirty" stays a title and "Song - 2011 Remaster" does not.
+_VERSION_SUFFIX = (
+    rf"(?:\s[-\u2013\u2014]|:)\s+((?:(?:19|20)\d\d\s+)?(?:{_ALL_TAGS})[^-\u2013\u2014]*)$"
+)
 _FEAT_BRACKET = rf"{_OPEN}\s*{FEAT}({_INNER}){_CLOSE}"
 _FEAT_BARE = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\)\[\]\{\}]*)"
 _DASH_SPLIT = r"^(.+?)\s+[-\u2013\u2014|]\s+(.+)$"
@@ -61,11 +65,16 @@ def title_numbers(title: str) -> list[str]:
     return sorted(set(re.findall(_NUMBER, title)))
 
 
+def _marks(text: str) -> str:
+    # unidecode spells these "(c)"/"(p)", which would open brackets inside credits.
+    return text.replace("\u00a9", "c").replace("\u2117", "p")
+
+
 def fold_text(text: str | None) -> str:
     """ASCII-fold and lower-case one string (the scalar twin of ``_fold``)."""
     if not text:
         return ""
-    return (unidecode(text) if not text.isascii() else text).lower()
+    return (unidecode(_marks(text)) if not text.isascii() else text).lower()
 
 
 def _fold(expr: pl.Expr) -> pl.Expr:
@@ -77,7 +86,7 @@ def _fold(expr: pl.Expr) -> pl.Expr:
             return series
         uniques = series.filter(~ascii_mask).unique()
         mapping = pl.DataFrame(
-            {"raw": uniques, "folded": [unidecode(v) for v in uniques.to_list()]}
+            {"raw": uniques, "folded": [unidecode(_marks(v)) for v in uniques.to_list()]}
         )
         frame = series.to_frame("raw").join(mapping, on="raw", how="left", maintain_order="left")
         return frame["folded"].fill_null(frame["raw"])
@@ -187,7 +196,9 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
         )
     )
     steps = (
-        steps.join(credits, on=["_a0", "_feat"], how="left", nulls_equal=True, maintain_order="left")
+        steps.join(
+            credits, on=["_a0", "_feat"], how="left", nulls_equal=True, maintain_order="left"
+        )
         .join(albums, on="_al0", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(_soft=_tags(pl.col("_ver"), SOFT_TAG_PATTERNS))
     )
@@ -221,31 +232,36 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def _parse_titles(steps: pl.LazyFrame) -> pl.LazyFrame:
     """Version tags, featured artists, track numbers, "Artist - Title" and carried data."""
     version_bracket, version_suffix = _ascii(_VERSION_BRACKET), _ascii(_VERSION_SUFFIX)
+    feat_bracket = _ascii(_FEAT_BRACKET)
     steps = steps.with_columns(
         _t0=pl.col("_t0").str.replace(_TRACK_NUMBER, "${1}"),
         _clock=pl.col("_t0").str.extract_groups(_CLOCK),
     ).with_columns(
+        _brackets=pl.col("_t0").str.extract_all(version_bracket).list.join(" "),
+        _feat_brackets=pl.col("_t0").str.extract_all(feat_bracket).list.join(", "),
+        _plain=pl.col("_t0")
+        .str.replace_all(feat_bracket, " ")
+        .str.replace_all(version_bracket, " ")
+        .str.replace_all(version_bracket, " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(),
+    )
+    steps = steps.with_columns(
         _ver=pl.concat_str(
-            pl.col("_t0").str.extract_all(version_bracket).list.join(" "),
-            pl.col("_t0").str.extract(version_suffix, 1).fill_null(""),
+            pl.col("_brackets"),
+            pl.col("_plain").str.extract(version_suffix, 1).fill_null(""),
             separator=" ",
         ).str.replace_all(_ascii(PLAIN_MIX), " "),
         _feat=pl.concat_str(
-            pl.col("_t0").str.extract_all(_ascii(_FEAT_BRACKET)).list.join(", "),
-            pl.col("_t0")
-            .str.replace_all(_ascii(_FEAT_BRACKET), " ")
-            .str.extract(_FEAT_BARE, 1)
-            .fill_null(""),
+            pl.col("_feat_brackets"),
+            pl.col("_plain").str.extract(_FEAT_BARE, 1).fill_null(""),
             separator=", ",
         ).str.replace_all(rf"^{_OPEN}|{_CLOSE}", ""),
-        _core=pl.col("_t0")
-        .str.replace_all(_ascii(_FEAT_BRACKET), " ")
-        .str.replace_all(version_bracket, " ")
-        .str.replace_all(version_bracket, " ")
+        _core=pl.col("_plain")
         .str.replace(_FEAT_BARE, " ")
         .str.replace(version_suffix, "")
         .str.strip_chars(),
-    )
+    ).drop("_brackets", "_feat_brackets", "_plain")
     return _split_dash(steps).with_columns(
         n_title=_clean(pl.col("_core").str.replace(_CLOCK, " ")),
         n_title_base=_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " ")),

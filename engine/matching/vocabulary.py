@@ -28,7 +28,7 @@ SOFT_TAG_PATTERNS: dict[str, str] = {
     "edit": r"\b(radio edit|edit|edited version|short version|single edit)\b",
     "extended": r"\b(extended|long version|full length)\b",
     "mono": r"\bmono\b",
-    "explicit": r"\b(explicit|dirty)\b",
+    "explicit": r"\b(explicit|explicit version)\b",
     "clean": r"\b(clean|edited|censored)\b",
 }
 """Tags that rarely change the recording much; a mismatch costs a little."""

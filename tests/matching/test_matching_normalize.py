@@ -132,6 +132,25 @@ CASES = [
         ("fake love", ["drake", "future", "lil wayne"], "", "", None),
     ),
     (
+        "Devlin Khalifa - Let's Go Dirty (Official Video)",
+        [],
+        None,
+        ("lets go dirty", ["devlin khalifa"], "", "", None),
+    ),
+    (
+        "Artist - Song From Paris",
+        [],
+        None,
+        ("song from paris", ["artist"], "", "", None),
+    ),
+    ("Song - 2011 Remaster", ["A"], None, ("song", ["a"], "remaster", "", None)),
+    (
+        "Bigger Than (feat. Beyoncé © , Rihanna)",
+        ["Silk"],
+        None,
+        ("bigger than", ["silk", "beyonce c", "rihanna"], "", "", None),
+    ),
+    (
         "Crack In the Pearl , Pt . II",
         ["Mark Ronson"],
         None,
