@@ -256,7 +256,21 @@ class Job(Base):
     resume_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Export(Base):
+class JobRecord(Base):
+    """Append-only working records of one job, too many for its checkpoint: the
+    rows of a migrate's match plan (``kind="plan"``, ``seq`` = source position)
+    and the candidates it gathered (``kind="candidates"``, one row per lookup)."""
+
+    __tablename__ = "job_records"
+    __table_args__ = (UniqueConstraint("job_id", "kind", "seq"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+
     __tablename__ = "exports"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
