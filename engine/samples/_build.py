@@ -179,10 +179,11 @@ def _recording(base: dict[str, Any], rng: random.Random, index: int) -> dict[str
     }
 
 
-def build_catalog(itunes: Path) -> list[dict[str, Any]]:
+def build_catalog(itunes: Path, size: int = CATALOG_SIZE) -> list[dict[str, Any]]:
+    """Catalogue records: ``size`` iTunes recordings + hand-written ones + versions."""
     rng = random.Random(SEED)
     pool = _itunes_rows(itunes)
-    chosen = rng.sample(pool, CATALOG_SIZE)
+    chosen = rng.sample(pool, size)
     hand = _handpicked()
     records: list[dict[str, Any]] = []
     for base in [*hand, *chosen]:
@@ -290,10 +291,11 @@ def write_user_csv(tracks: list[dict[str, Any]], path: Path) -> None:
             )
 
 
-def main(itunes: Path) -> None:
+def main(itunes: Path, out_dir: Path = HERE, size: int = CATALOG_SIZE) -> None:
+    """Write the catalogue and the road-trip playlists into ``out_dir``."""
     from engine import formats
 
-    catalog = build_catalog(itunes)
+    catalog = build_catalog(itunes, size)
     write_playlists(
         [
             Playlist(
@@ -302,18 +304,18 @@ def main(itunes: Path) -> None:
                 description="Sample recordings for the sandbox and the demo (see NOTE.md).",
             )
         ],
-        HERE / "catalog.pif.json",
+        out_dir / "catalog.pif.json",
     )
     tracks = build_road_trip(catalog)
     road = Playlist(name="Road Trip", tracks=tracks_frame(tracks))
-    write_playlists([road], HERE / "road-trip.pif.json")
+    write_playlists([road], out_dir / "road-trip.pif.json")
     m3u = Playlist(name="Road Trip", tracks=tracks_frame(_with_locations(tracks, "Music/")))
-    write_playlists([m3u], HERE / "road-trip.m3u8")
-    write_user_csv(tracks, HERE / "road-trip.csv")
+    write_playlists([m3u], out_dir / "road-trip.m3u8")
+    write_user_csv(tracks, out_dir / "road-trip.csv")
     if "xspf" in formats.FORMATS:
         xspf = _with_locations(tracks, "/home/alex/Music/")
         write_playlists(
-            [Playlist(name="Road Trip", tracks=tracks_frame(xspf))], HERE / "road-trip.xspf"
+            [Playlist(name="Road Trip", tracks=tracks_frame(xspf))], out_dir / "road-trip.xspf"
         )
     print(f"catalogue: {len(catalog)} recordings; road trip: {road.tracks.height} tracks")
 
