@@ -270,7 +270,7 @@ class JobRecord(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-
+class Export(Base):
     __tablename__ = "exports"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
