@@ -10,7 +10,13 @@ import httpx
 import pytest
 from provider_world import World, catalog_records, make_world
 
-from engine.errors import PlaylistFullError, QuotaExceededError, UsageError
+from engine.errors import (
+    AuthError,
+    NeedsReconnectError,
+    PlaylistFullError,
+    QuotaExceededError,
+    UsageError,
+)
 from engine.providers import PROVIDERS, provider_class
 from engine.providers.youtube import METHOD_COSTS, YouTube
 from engine.sandbox import Sandbox
@@ -244,3 +250,13 @@ def test_add_survives_server_errors_exactly_once(world: World, name: str) -> Non
     client.add_items(playlist.id, ids)
     world.sandbox.faults.clear()
     assert world.sandbox.playlist_track_ids(name, playlist.id) == ids
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_expired_token_is_an_auth_error(world: World, name: str) -> None:
+    client = world.client(name)
+    world.sandbox.expire_tokens(name)
+    with pytest.raises(AuthError) as caught:
+        client.current_user()
+    if name == "deezer":  # no refresh tokens on Deezer: the user must reconnect
+        assert isinstance(caught.value, NeedsReconnectError)
