@@ -136,9 +136,13 @@ def records_from_csv(text: str, source: str) -> tuple[list[str], list[dict[str, 
 
 
 def _index_positions(records: list[dict[str, Any]]) -> None:
+    # ids are unique in the file; positions count within each playlist
+    next_position: dict[str | None, int] = {}
     for index, record in enumerate(records):
+        playlist = record.get("playlist")
         if record.get("position") is None:
-            record["position"] = index
+            record["position"] = next_position.get(playlist, 0)
+        next_position[playlist] = record["position"] + 1
         if record.get("id") is None:
             record["id"] = str(index)
 

@@ -64,7 +64,7 @@ _document = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_document)
 def test_fast_check_agrees_with_schema(doc: dict[str, Any]) -> None:
     schema_ok = jsonschema.Draft202012Validator(schema()).is_valid(doc)
