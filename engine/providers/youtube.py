@@ -174,6 +174,9 @@ class YouTube:
 
     # -- quota ------------------------------------------------------------------------
     def quota_used(self) -> int:
+        """Units charged by this client. Never less than the server's count: a
+        GET the shared cache answers is charged all the same (the session does
+        not say whether it sent the request)."""
         return self._used
 
     def quota_by_method(self) -> dict[str, int]:
