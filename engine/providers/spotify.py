@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 import httpx
 import polars as pl
 
-from engine.errors import PlaylistFullError, UsageError
+from engine.errors import PlaylistFullError, ProviderError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
     append_batches,
@@ -200,9 +200,22 @@ class Spotify:
         return result
 
     def playlist_items(self, playlist_id: str) -> pl.DataFrame:
+        """Entries in order. In the 2026 API only playlists the user owns or
+        collaborates on can be read; others answer 403, reported as such."""
         params = {"limit": CAPABILITIES.page_size_max, **self._market()}
         rows: list[dict[str, Any]] = []
-        for page in self._pages(self._items_path(playlist_id), params):
+        try:
+            pages = self._pages(self._items_path(playlist_id), params)
+        except ProviderError as exc:
+            if exc.kind != "forbidden":
+                raise
+            raise ProviderError(
+                f"playlist {playlist_id} cannot be read: Spotify only lists the items of "
+                "playlists the user owns or collaborates on",
+                provider="spotify",
+                kind="forbidden",
+            ) from exc
+        for page in pages:
             rows.extend(playlist_entry_rows(page, start=int(page.get("offset") or 0)))
         return frame_from(rows).with_columns(pl.lit(playlist_id).alias("playlist"))
 

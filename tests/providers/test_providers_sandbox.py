@@ -14,6 +14,7 @@ from engine.errors import (
     AuthError,
     NeedsReconnectError,
     PlaylistFullError,
+    ProviderError,
     QuotaExceededError,
     UsageError,
 )
@@ -260,3 +261,22 @@ def test_expired_token_is_an_auth_error(world: World, name: str) -> None:
         client.current_user()
     if name == "deezer":  # no refresh tokens on Deezer: the user must reconnect
         assert isinstance(caught.value, NeedsReconnectError)
+
+
+def _items_forbidden(sandbox: Sandbox) -> Callable[[httpx.Request], httpx.Response]:
+    """Spotify 2026: items of a playlist the user neither owns nor edits -> 403."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/items"):
+            body = {"error": {"status": 403, "message": "Forbidden"}}
+            return httpx.Response(403, json=body)
+        return sandbox.handle(request)
+
+    return handle
+
+
+def test_spotify_unreadable_followed_playlist_is_explained(tmp_path: Path) -> None:
+    for world in make_world(tmp_path, handler=_items_forbidden):
+        with pytest.raises(ProviderError, match="owns or collaborates on") as caught:
+            world.client("spotify").playlist_items("someone-elses")
+        assert caught.value.kind == "forbidden"
