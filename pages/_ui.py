@@ -1,0 +1,150 @@
+"""What every page shares: the cached Runtime, the current user, and the ONE
+place where Crossfade errors are rendered in Streamlit.
+
+Session-state keys used across pages (all prefixed ``cf_``):
+
+- ``cf_test_user``: only when ``CROSSFADE_ENV=test``, an OIDC subject that
+  replaces ``st.user`` (tests simulate several signed-in people with it);
+- page keys are documented in each page's docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from engine import flags
+from engine.app_support.people import CurrentUser, Identity, resolve_user
+from engine.errors import CrossfadeError
+from engine.runtime import Runtime
+from engine.settings import Settings, load_settings
+
+TEST_USER_KEY = "cf_test_user"
+
+
+def _close(runtime: Runtime) -> None:
+    runtime.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close)
+def _runtime(key: str, _settings: Settings) -> Runtime:
+    return Runtime(_settings)
+
+
+def settings() -> Settings:
+    """Settings read from the environment (validated; ConfigError when bad)."""
+    return load_settings()
+
+
+def runtime() -> Runtime:
+    """The process's Runtime for the current settings (one engine, one HTTP stack)."""
+    current = settings()
+    return _runtime(current.model_dump_json(), current)
+
+
+def _identity(current: Settings) -> Identity | None:
+    if current.env == "test" and st.session_state.get(TEST_USER_KEY):
+        return Identity(str(st.session_state[TEST_USER_KEY]))
+    if not current.oidc_enabled:
+        return None
+    user = st.user
+    if not user.is_logged_in:
+        return None
+    subject = str(user.get("sub") or user.get("email") or "")
+    name = user.get("name")
+    email = user.get("email")
+    return Identity(subject, str(name) if name else None, str(email) if email else None)
+
+
+def current_user(rt: Runtime) -> CurrentUser:
+    """The signed-in person's user row; with OIDC and nobody signed in, a sign-in
+    button and the page stops."""
+    current = rt.settings
+    identity = _identity(current)
+    if current.oidc_enabled and identity is None:
+        st.title("Crossfade")
+        st.info("Sign in to see your libraries.")
+        if st.button("Sign in", type="primary"):
+            st.login()
+        st.stop()
+    return resolve_user(rt, identity)
+
+
+def show_error(exc: CrossfadeError) -> None:
+    """Render a Crossfade error: its message and its kind, never a traceback."""
+    st.error(f"**{exc.message}**  \n`{exc.kind}` (status {exc.status})", icon="⚠️")
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Run a page action; a CrossfadeError is shown instead of crashing the page."""
+    try:
+        yield
+    except CrossfadeError as exc:
+        show_error(exc)
+
+
+def page_context() -> tuple[Runtime, CurrentUser] | None:
+    """Runtime and user for a page, or None after showing why there are none."""
+    try:
+        rt = runtime()
+        return rt, current_user(rt)
+    except CrossfadeError as exc:
+        show_error(exc)
+        return None
+
+
+def flag_on(rt: Runtime, name: str) -> bool:
+    """False (after a clear notice) when the feature flag ``name`` is off."""
+    if flags.is_enabled(rt, rt.settings, name):
+        return True
+    st.warning(
+        f"`{name}` is switched off by an administrator, so this is unavailable for now. "
+        "Settings -> Feature flags shows every flag.",
+        icon="🚫",
+    )
+    return False
+
+
+def duration(ms: int | None) -> str:
+    """``3:25`` for 205000 ms; an em dash when unknown."""
+    if ms is None:
+        return "—"
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def sidebar_user(user: CurrentUser, oidc: bool) -> None:
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.display_name or user.external_id}**")
+        if oidc and st.button("Sign out", key="cf_sign_out"):
+            st.logout()
+
+
+def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
+    """Show one job's live progress; True once it has finished."""
+    from engine.app_support.jobs_view import job_progress as read
+
+    progress = read(rt, user_id, job_id)
+    state = progress["state"]
+    total = progress.get("total")
+    label = f"{progress['kind']} · {state} · {progress.get('phase') or ''}"
+    if total:
+        label += f" · {progress.get('done') or 0}/{total}"
+    if progress.get("eta_s"):
+        label += f" · about {int(progress['eta_s'])} s left"
+    st.progress(progress["fraction"] or 0.0, text=label)
+    if progress.get("message"):
+        st.caption(progress["message"])
+    if progress.get("resume_after"):
+        st.info(f"Waiting: resumes after {progress['resume_after']}")
+    if state == "failed":
+        st.error(f"Failed: {progress.get('error') or 'unknown error'}")
+    elif progress.get("last_error"):
+        st.warning(f"Last error (retried): {progress['last_error']}")
+    if state == "succeeded" and progress.get("result"):
+        st.success("Done.")
+        st.json(progress["result"], expanded=False)
+    return bool(progress["finished"])

@@ -1,0 +1,85 @@
+"""Files: import a playlist file of any supported format into Crossfade, and
+export a playlist in any format as a download.
+
+Session-state keys: ``cf_files_upload``, ``cf_files_name``, ``cf_files_notice``,
+``cf_files_playlist``, ``cf_files_format``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import formats
+from engine.app_support import files, library
+from engine.app_support.people import CurrentUser
+from engine.runtime import Runtime
+from pages import _ui
+
+
+def import_section(rt: Runtime, user: CurrentUser) -> None:
+    st.subheader("Import")
+    readable = ", ".join(sorted(formats.FORMATS))
+    with st.form("cf_files_import", clear_on_submit=True):
+        upload = st.file_uploader(f"Playlist file ({readable})", key="cf_files_upload")
+        name = st.text_input("Name (optional; defaults to the playlist's own)", key="cf_files_name")
+        submitted = st.form_submit_button("Import", type="primary")
+    if submitted:
+        if upload is None:
+            st.warning("Choose a file first.")
+            return
+        with _ui.guarded():
+            ids = files.import_upload(rt, user.id, upload.name, upload.getvalue(), name=name)
+            st.success(f"Imported {len(ids)} playlist(s) from {upload.name}; see Library.")
+
+
+def export_section(rt: Runtime, user: CurrentUser) -> None:
+    st.subheader("Export")
+    table = library.playlists_table(rt, user.id)
+    if not table.height:
+        st.info("Nothing to export yet.")
+        return
+    names = dict(zip(table["id"].to_list(), table["name"].to_list(), strict=True))
+    cols = st.columns(2)
+    playlist = cols[0].selectbox(
+        "Playlist", list(names), format_func=names.get, key="cf_files_playlist"
+    )
+    choices = {c.name: c for c in files.format_choices()}
+    fmt = cols[1].selectbox(
+        "Format",
+        list(choices),
+        format_func=lambda n: f"{n} ({choices[n].extension}) — {choices[n].description}",
+        key="cf_files_format",
+    )
+    if playlist is None or fmt is None:
+        return
+    with _ui.guarded():
+        filename, content = files.export_playlist(rt, user.id, int(playlist), fmt)
+        st.download_button(
+            f"Download {filename}",
+            content,
+            file_name=filename,
+            type="primary",
+            key="cf_files_download",
+            on_click="ignore",
+        )
+        st.caption(
+            f"{len(content):,} bytes · the playlist as Crossfade shows it (overrides applied)"
+        )
+
+
+def main() -> None:
+    context = _ui.page_context()
+    if context is None:
+        return
+    rt, user = context
+    _ui.sidebar_user(user, rt.settings.oidc_enabled)
+    st.title("Files")
+    left, right = st.columns(2, gap="large")
+    with left:
+        import_section(rt, user)
+    with right:
+        if _ui.flag_on(rt, "feature.export"):
+            export_section(rt, user)
+
+
+main()

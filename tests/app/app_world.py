@@ -1,0 +1,74 @@
+"""Helpers for the app tests: settings in the environment, seeded reviews."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.frame import tracks_frame
+from engine.runtime import Runtime
+from engine.store import repo
+from engine.store.db import session_scope
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+SOURCES = [
+    ("Harbour Lights", ["The Tidewater Band"], "Salt", 215_000),
+    ("Night Drive", ["Mira Vale"], "Neon Roads", 198_000),
+    ("Paper Planes at Dawn", ["Owl & Ember"], "Early", 242_000),
+    ("Weightless", ["Northern Static"], "Drift", 305_000),
+]
+
+
+def candidate(cid: str, title: str, artists: list[str], album: str, ms: int) -> dict[str, Any]:
+    return {"id": cid, "title": title, "artists": artists, "album": album, "duration_ms": ms}
+
+
+def seed_reviews(
+    runtime: Runtime, external_id: str = "local", count: int = 4, provider: str = "deezer"
+) -> list[int]:
+    """``count`` pending reviews for the user, each with two candidates carrying
+    metadata (a live version and a remaster); returns the decision ids."""
+    ids = []
+    with session_scope(runtime.engine) as session:
+        user = repo.ensure_user(session, external_id)
+        records = []
+        for n in range(count):
+            title, artists, album, ms = SOURCES[n % len(SOURCES)]
+            records.append(
+                {
+                    "title": title if n < len(SOURCES) else f"{title} {n}",
+                    "artists": artists,
+                    "album": album,
+                    "duration_ms": ms,
+                    "isrc": f"QZAPP{user.id:02d}{n:05d}",
+                    "provider": "spotify",
+                    "provider_id": f"sp{user.id}x{n}",
+                }
+            )
+        track_ids = repo.upsert_tracks(session, tracks_frame(records))
+        for n, (record, track_id) in enumerate(zip(records, track_ids, strict=True)):
+            title, artists, album, ms = (
+                record["title"],
+                record["artists"],
+                record["album"],
+                record["duration_ms"],
+            )
+            candidates = [
+                candidate(
+                    f"dz{user.id}a{n}", f"{title} (Live)", artists, f"{album} Live", ms + 9000
+                ),
+                candidate(f"dz{user.id}b{n}", f"{title} - Remastered", artists, album, ms + 1000),
+            ]
+            decision = repo.record_decision(
+                session,
+                user.id,
+                track_id,
+                provider,
+                status="pending",
+                score=0.7,
+                tier="review",
+                candidates=candidates,
+            )
+            ids.append(decision.id)
+    return ids

@@ -1,0 +1,33 @@
+"""Fixtures of the app tests: an isolated data dir per test, the Streamlit
+resource cache cleared (and its Runtimes closed) after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from engine.runtime import Runtime
+from engine.settings import Settings
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings the app will read from the environment (SQLite under tmp_path)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CROSSFADE_ENV", "test")
+    monkeypatch.setenv("CROSSFADE_DATA_DIR", str(data))
+    for name in ("DATABASE_URL", "REDIS_URL", "CROSSFADE_SANDBOX_URL", "CROSSFADE_OIDC_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    yield Settings(env="test", data_dir=data)  # type: ignore[call-arg]
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_runtime(app_env: Settings) -> Iterator[Runtime]:
+    """A Runtime on the same store the app uses, for seeding and checking."""
+    runtime = Runtime(app_env)
+    yield runtime
+    runtime.close()
