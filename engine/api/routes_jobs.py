@@ -7,7 +7,7 @@ import importlib.util
 import json
 import math
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +23,8 @@ from engine.jobs.submit import canonical_json, scoped_key
 from engine.runtime import Runtime
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+JobState = Literal["queued", "running", "waiting", "succeeded", "failed", "cancelled"]
 
 JobId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
 IdempotencyKey = Annotated[
@@ -129,7 +131,7 @@ async def submit_job(
 
 @router.get("", response_model=list[Job], responses=problem_responses(401, 422))
 def list_jobs(
-    state: Annotated[str | None, Query(max_length=16, pattern=r"^[a-z_]+$")] = None,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     caller: Caller = Depends(get_caller),
     runtime: Runtime = Depends(get_runtime),

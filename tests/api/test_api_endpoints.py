@@ -141,6 +141,8 @@ def test_jobs_idempotency_and_sse(client: TestClient, seeded: Seeded) -> None:
     job = client.get(f"/jobs/{job_id}").json()
     assert job["state"] == "succeeded" and job["result"] == {"counted": 3}
     assert [j["id"] for j in client.get("/jobs").json()] == [job_id]
+    assert client.get("/jobs", params={"state": "queued"}).json() == []
+    _assert_problem(client.get("/jobs", params={"state": "false"}), 422)
     _assert_problem(client.post(f"/jobs/{job_id}/cancel"), 409)
 
     alice = {"Authorization": f"Bearer {seeded.other_token}"}
