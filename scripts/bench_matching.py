@@ -49,6 +49,9 @@ def _seed_lists(path: Path) -> tuple[list[str], list[str], list[str], list[int]]
     titles = titles.filter(titles.str.len_chars() > 0)
     artists = raw["Artist_Name"].drop_nulls().unique().sort()
     albums = raw["Album_Name"].str.replace_all(strip, "").str.strip_chars().unique().sort()
+    # Studio recordings go on studio albums: live or concert album names would make
+    # the synthetic truth contradict itself.
+    albums = albums.filter(~albums.str.contains(r"(?i)\b(live|concert|unplugged|karaoke)\b"))
     clock = raw["Time"].str.extract_groups(r"(\d+):(\d\d)")
     seconds = (
         clock.struct.field("1").cast(pl.Int64) * 60 + clock.struct.field("2").cast(pl.Int64)

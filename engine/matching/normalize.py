@@ -24,9 +24,11 @@ from engine.matching.vocabulary import (
     PLAIN_MIX,
     SOFT_TAG_PATTERNS,
     STRONG_TAG_PATTERNS,
+    SUFFIX_WORDS,
 )
 
 _ALL_TAGS = "|".join([*STRONG_TAG_PATTERNS.values(), *SOFT_TAG_PATTERNS.values(), NEUTRAL_WORDS])
+_SUFFIX_TAGS = "|".join([*STRONG_TAG_PATTERNS.values(), *SOFT_TAG_PATTERNS.values(), SUFFIX_WORDS])
 _OPEN = r"[\(\[\{]"
 _CLOSE = r"[\)\]\}]"
 _INNER = r"[^\(\)\[\]\{\}]*"
@@ -37,7 +39,7 @@ _ANY_BRACKET = rf"{_OPEN}{_INNER}{_CLOSE}"
 # It must open with the version words (after an optional year), so that
 # "Artist - Let's Go Dirty" stays a title and "Song - 2011 Remaster" does not.
 _VERSION_SUFFIX = (
-    rf"(?:\s[-\u2013\u2014]|:)\s+((?:(?:19|20)\d\d\s+)?(?:{_ALL_TAGS})[^-\u2013\u2014]*)$"
+    rf"(?:\s[-\u2013\u2014]|:)\s+((?:(?:19|20)\d\d\s+)?(?:{_SUFFIX_TAGS})[^-\u2013\u2014]*)$"
 )
 _FEAT_BRACKET = rf"{_OPEN}\s*{FEAT}({_INNER}){_CLOSE}"
 _FEAT_BARE = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\)\[\]\{\}]*)"

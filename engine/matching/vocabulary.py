@@ -43,6 +43,13 @@ NEUTRAL_WORDS = (
 )
 """Bracket words that say nothing about the recording; such brackets are dropped."""
 
+SUFFIX_WORDS = (
+    r"\b(album version|single version|original version|original mix|bonus track|"
+    r"\d{4} (mix|version|remaster)|mono version|stereo version|single|ep)\b"
+)
+"""Neutral words that may open a version suffix after a dash ("- Single Version").
+Narrower than ``NEUTRAL_WORDS``: "Artist - From Now On" must stay an artist and a title."""
+
 # Mix names that are the ordinary recording, removed before looking for "mix".
 PLAIN_MIX = r"\b(original|album|radio|main|single|clean|explicit|stereo) mix\b"
 
