@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -71,17 +71,6 @@ def json_body(response: httpx.Response) -> Any:
 def frame_from(rows: list[dict[str, Any]]) -> pl.DataFrame:
     """Canonical frame from mapped rows; ``id`` is the row's position string."""
     return tracks_frame(rows)
-
-
-def first(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
-    """The first present, non-null value among ``keys``."""
-    if not mapping:
-        return None
-    for key in keys:
-        value = mapping.get(key)
-        if value is not None:
-            return value
-    return None
 
 
 UNCERTAIN_ATTEMPTS = 3

@@ -26,7 +26,7 @@ from engine.errors import (
 from engine.frame import TRACK_SCHEMA, extras_dict
 from engine.http.types import Retryable
 from engine.providers import deezer, spotify, tidal, youtube
-from engine.providers._common import chunks, iso_duration_ms
+from engine.providers._common import chunks, iso_duration_ms, json_body
 
 RECORDED = Path(__file__).parents[1] / "fixtures" / "providers" / "recorded"
 
@@ -231,6 +231,16 @@ def test_youtube_errors() -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def test_bodies_that_are_not_json_are_none() -> None:
+    request = httpx.Request("GET", "https://api.example/x")
+    assert json_body(httpx.Response(200, content=b"", request=request)) is None
+    assert json_body(httpx.Response(502, text="<html>Bad gateway</html>", request=request)) is None
+    deezer.check_response(httpx.Response(503, text="<html>busy</html>", request=request))
+    spotify.check_response(httpx.Response(429, content=b"", request=request))
+    youtube.check_response(httpx.Response(500, text="oops", request=request))
+    tidal.check_response(httpx.Response(500, text="oops", request=request))
 
 
 def test_iso_durations_and_chunks() -> None:
