@@ -116,6 +116,12 @@ def openapi_excerpt(doc: dict[str, Any], paths: list[str], prune: Any = None) ->
             node = prune(name, node)
         out["components"].setdefault(kind, {})[name] = node
         pending |= _refs(node)
+    # stable output: the closure is walked in set order
+    out["components"] = {
+        kind: dict(sorted(names.items())) for kind, names in sorted(out["components"].items())
+    }
+    if "x-unresolved-refs" in out["info"]:
+        out["info"]["x-unresolved-refs"].sort()
     return out
 
 
@@ -137,7 +143,7 @@ def youtube_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
         name: {"methods": {m: doc["resources"][name]["methods"][m] for m in methods}}
         for name, methods in YOUTUBE_METHODS.items()
     }
-    out = {
+    out: dict[str, Any] = {
         k: doc[k]
         for k in (
             "kind",
@@ -163,7 +169,7 @@ def youtube_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
             continue
         schemas[name] = doc["schemas"][name]
         pending |= _refs(schemas[name])
-    out["schemas"] = schemas
+    out["schemas"] = dict(sorted(schemas.items()))
     return out
 
 
