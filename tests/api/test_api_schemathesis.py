@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from api_helpers import Seeded, seeded_runtime
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -45,6 +45,9 @@ def _check_operation(
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case: schemathesis.Case) -> None:
+        # A null query value is not sent at all, so such a "negative" case
+        # reaches the API as a valid request; it cannot be told apart on the wire.
+        assume(not any(value is None for value in (case.query or {}).values()))
         headers = {"Authorization": f"Bearer {token}"}
         if case.method == "POST" and case.path == "/jobs" and mode is GenerationMode.POSITIVE:
             # Generated keys repeat ("0", "0"...) with different bodies, which the
