@@ -159,7 +159,12 @@ def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStat
                     key=prefix + "secret",
                 )
                 st.text_input("Redirect URI to register", value=redirect, key=prefix + "redirect")
-                st.form_submit_button("Save", on_click=_save_app, args=(rt, user, provider))
+                st.form_submit_button(
+                    "Save",
+                    on_click=_save_app,
+                    args=(rt, user, provider),
+                    key=f"cf_app_save_{provider}",
+                )
 
 
 def main() -> None:

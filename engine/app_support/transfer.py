@@ -112,10 +112,11 @@ def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.D
             )
     else:
         raise UsageError("choose a source: a playlist, a snapshot, a file or a provider playlist")
-    return frame.with_row_index("_row").with_columns(
-        pl.col("_row").cast(pl.Utf8).alias("id"),
-        pl.col("_row").cast(pl.Int64).alias("position"),
-    )
+    numbered = frame.with_row_index("_cf_row")
+    return numbered.with_columns(
+        pl.col("_cf_row").cast(pl.Utf8).alias("id"),
+        pl.col("_cf_row").cast(pl.Int64).alias("position"),
+    ).drop("_cf_row")
 
 
 def _candidates(provider: Provider, source: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,114 @@
+"""Connections, Files and Transfer against the provider sandbox served on
+loopback: save app credentials, connect Deezer through OAuth (the browser's
+part done with httpx), import a file, dry run by tier, start the migrate job
+and follow it to the end, then disconnect."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from app_world import APP
+from streamlit.testing.v1 import AppTest
+
+from engine import jobs
+from engine.auth.crypto import generate_key
+from engine.runtime import Runtime
+from engine.samples import CATALOG, sample_path
+from engine.sandbox import Sandbox
+from engine.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from engine.sandbox.server import SandboxServer
+from engine.settings import Settings
+
+
+@pytest.fixture
+def served(app_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    server = SandboxServer(Sandbox.from_catalog(sample_path(CATALOG))).start()
+    monkeypatch.setenv("CROSSFADE_SANDBOX_URL", server.url)
+    monkeypatch.setenv("CROSSFADE_TOKEN_KEYS", generate_key("app1"))
+    yield server
+    server.stop()
+
+
+def page(name: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{name}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def connect(provider: str) -> None:
+    at = page("connections")
+    assert any("not connected" in m.value for m in at.markdown if provider.capitalize() in m.value)
+    at.text_input(key=f"cf_app_{provider}_client_id").set_value(DEFAULT_CLIENT_ID)
+    at.text_input(key=f"cf_app_{provider}_secret").set_value(DEFAULT_CLIENT_SECRET)
+    at.button(key=f"cf_app_save_{provider}").click().run()
+    no_errors(at)
+    assert any(f"{provider} app credentials saved" in s.value for s in at.success)
+    at.button(key=f"cf_conn_start_{provider}").click().run()
+    no_errors(at)
+    url = at.session_state[f"cf_conn_url_{provider}"]
+    response = httpx.get(url)  # the browser: the sandbox approves and redirects back
+    assert response.status_code == 302, response.text
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/connections"
+    back = page("connections", dict(parse_qsl(location.query)))  # a new browser session
+    no_errors(back)
+    assert any(f"{provider} connected" in s.value for s in back.success)
+    assert any("connected]" in m.value for m in back.markdown if provider.capitalize() in m.value)
+
+
+def test_connect_import_dry_run_transfer_disconnect(
+    served: SandboxServer, app_runtime: Runtime
+) -> None:
+    connect("deezer")
+
+    files = page("files")
+    files.file_uploader(key="cf_files_upload").upload(
+        "road-trip.m3u8", sample_path("road-trip.m3u8").read_bytes()
+    )
+    next(b for b in files.button if b.label == "Import").click().run()
+    no_errors(files)
+    assert any("Imported 1 playlist" in s.value for s in files.success)
+
+    transfer = page("transfer")
+    no_errors(transfer)
+    transfer.button(key="cf_tr_dry_run").click().run()
+    no_errors(transfer)
+    counts = {m.label: int(m.value) for m in transfer.metric}
+    assert counts["Would match"] >= 10 and counts["Not found"] >= 1
+    assert sum(counts.values()) == transfer.dataframe[0].value.shape[0]
+    transfer.button(key="cf_tr_start").click().run()
+    no_errors(transfer)
+    job_id = transfer.session_state["cf_tr_job"]
+    deadline = time.monotonic() + 60
+    while jobs.job_row(app_runtime, job_id)["state"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, "the migrate job did not finish"
+        time.sleep(0.2)
+    transfer.run()
+    no_errors(transfer)
+    assert jobs.job_row(app_runtime, job_id)["state"] == "succeeded"
+    assert any(s.value == "Done." for s in transfer.success)
+    added = jobs.job_row(app_runtime, job_id)["result"]["added"]
+    assert added == counts["Would match"] or added >= counts["Would match"]
+
+    listing = page("jobs")
+    no_errors(listing)
+    assert listing.dataframe[0].value["state"].tolist() == ["succeeded"]
+
+    at = page("connections")
+    at.button(key="cf_conn_drop_deezer").click().run()
+    no_errors(at)
+    assert any("deezer disconnected" in s.value for s in at.success)
