@@ -13,6 +13,7 @@ limits, deprecation). Tests never read ``../shared``.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ import yaml
 
 OUT = Path(__file__).parents[1] / "fixtures" / "providers" / "recorded" / "doc-excerpts"
 METHODS = ("get", "post", "put", "patch", "delete")
+_INCLUDE_OPTIONS = re.compile(r"Available options: ([\w.,: ]+)")
+"""TIDAL lists the relationships an ``include`` may name in its description."""
 
 
 def _resolver(doc: dict[str, Any]) -> Any:
@@ -81,14 +84,16 @@ def openapi_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
             for raw in [*shared, *(op.get("parameters") or [])]:
                 param = resolve(raw)
                 schema = resolve(param.get("schema") or {})
-                params.append(
-                    {
-                        "name": param["name"],
-                        "in": param["in"],
-                        "required": bool(param.get("required")),
-                        **_schema_limits(schema),
-                    }
-                )
+                entry = {
+                    "name": param["name"],
+                    "in": param["in"],
+                    "required": bool(param.get("required")),
+                    **_schema_limits(schema),
+                }
+                options = _INCLUDE_OPTIONS.search(param.get("description") or "")
+                if param["name"] == "include" and options:
+                    entry["options"] = [o.strip() for o in options.group(1).split(",")]
+                params.append(entry)
             paths.setdefault(path, {})[method.upper()] = {
                 "deprecated": bool(op.get("deprecated")),
                 "parameters": params,

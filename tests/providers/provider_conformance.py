@@ -80,6 +80,14 @@ def _relative(sent: Sent, base_url: str) -> str | None:
 
 def _limit_problems(name: str, value: str, spec: dict[str, Any]) -> list[str]:
     problems = []
+    if "options" in spec:
+        # Include paths are relative to the root resource; a nested path must
+        # start with a documented relationship (TIDAL overview, "Relationships").
+        roots = {path.split(".")[0] for path in value.split(",")}
+        problems += [
+            f"{name} path {root!r} is not one of {spec['options']}"
+            for root in sorted(roots - set(spec["options"]))
+        ]
     if "maximum" in spec and value.lstrip("-").isdigit() and int(value) > int(spec["maximum"]):
         problems.append(f"{name}={value} is above the documented maximum {spec['maximum']}")
     if "minimum" in spec and value.lstrip("-").isdigit() and int(value) < int(spec["minimum"]):

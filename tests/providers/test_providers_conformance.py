@@ -182,3 +182,11 @@ def test_discovery_and_deezer_checkers_catch() -> None:
 def test_excerpts_exist(tmp_path: Path) -> None:
     for world in make_world(tmp_path):
         assert world.base_url("spotify").endswith("/spotify/v1")
+
+
+def test_openapi_checker_catches_undocumented_include_roots() -> None:
+    base = "https://openapi.tidal.com/v2"
+    ok = _sent("GET", f"{base}/playlists/p/relationships/items?include=items.artists,items")
+    assert check_openapi("tidal", base, ok) == []
+    bad = _sent("GET", f"{base}/playlists/p/relationships/items?include=owners.profile")
+    assert any("'owners' is not one of" in p for p in check_openapi("tidal", base, bad))
