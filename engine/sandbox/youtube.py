@@ -60,6 +60,18 @@ class YoutubeApi(YoutubeResources, ProviderApi):
         add("GET", "/videos", self.list_videos, _READ)
         add("POST", "/videos/rate", self.rate, _WRITE)
 
+    def handle(self, request: SandboxRequest) -> httpx.Response:
+        """As the base, plus ``ETag`` on reads and 304 for a matching ``If-None-Match``
+        (the resources carry documented ``etag`` fields; Google honours them)."""
+        response = super().handle(request)
+        if request.method != "GET" or response.status_code != 200:
+            return response
+        etag = '"' + str(response.json().get("etag", "")) + '"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304, headers={"ETag": etag})
+        response.headers["ETag"] = etag
+        return response
+
     # errors, auth, quota ----------------------------------------------------------------
     def render_error(self, error: ApiError) -> httpx.Response:
         reason = error.reason or {

@@ -4,6 +4,7 @@ discovery schemas."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from engine.sandbox.catalog import CatalogTrack, derive_id
@@ -93,16 +94,19 @@ class YoutubeResources:
         limit = request.int_arg("maxResults", 5, low=low, high=PAGE_MAX)
         offset = _from_token(request.arg("pageToken"))
         chunk = items[offset : offset + limit]
+        rendered = [render(x) for x in chunk]
         body: dict[str, Any] = {
             "kind": f"youtube#{kind}ListResponse",
-            "etag": derive_id("youtube", "etag", request.url),
+            "etag": "",
             "pageInfo": {"totalResults": len(items), "resultsPerPage": limit},
-            "items": [render(x) for x in chunk],
+            "items": rendered,
         }
         if offset + limit < len(items) and limit > 0:
             body["nextPageToken"] = _token(offset + limit)
         if offset > 0:
             body["prevPageToken"] = _token(max(0, offset - limit))
+        # the list's etag changes exactly when what it lists changes
+        body["etag"] = derive_id("youtube", "etag", json.dumps(body, sort_keys=True))
         return body
 
     def video_resource(self, track: CatalogTrack, parts: set[str]) -> dict[str, Any]:
@@ -165,7 +169,7 @@ class YoutubeResources:
     ) -> dict[str, Any]:
         obj: dict[str, Any] = {
             "kind": "youtube#playlistItem",
-            "etag": derive_id("youtube", "e", item.item_id),
+            "etag": derive_id("youtube", "e", item.item_id, position),
             "id": item.item_id,
         }
         track = self.state.catalog.track(self.name, item.track_id)

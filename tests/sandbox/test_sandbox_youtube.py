@@ -201,3 +201,19 @@ def test_auth_errors_in_google_shape(sandbox: Sandbox, client: httpx.Client) -> 
     )
     assert denied.status_code == 403
     assert denied.json()["error"]["errors"][0]["reason"] == "insufficientPermissions"
+
+
+def test_etag_revalidation(sandbox: Sandbox, client: httpx.Client) -> None:
+    h = bearer(sandbox, "youtube")
+    pid = sandbox.seed_playlist("youtube", "alice", "E", [video(sandbox, 0)])
+    params = {"part": "snippet", "playlistId": pid}
+    first = client.get(f"{API}/playlistItems", params=params, headers=h)
+    etag = first.headers["ETag"]
+    assert etag == f'"{first.json()["etag"]}"'
+    same = client.get(f"{API}/playlistItems", params=params, headers={**h, "If-None-Match": etag})
+    assert same.status_code == 304 and same.content == b""
+    insert(client, h, pid, video(sandbox, 1))
+    changed = client.get(
+        f"{API}/playlistItems", params=params, headers={**h, "If-None-Match": etag}
+    )
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
