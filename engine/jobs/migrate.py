@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.errors import JobError, UsageError
 from engine.jobs.connect import open_account
-from engine.jobs.plan import REVIEW_POLICIES, load_source, make_plan
+from engine.jobs.plan import REVIEW_POLICIES, load_plan, load_source, make_plan
 from engine.jobs.report import write_report
 from engine.jobs.runner import JobContext
 from engine.providers.base import Capabilities, Provider
@@ -60,7 +60,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     account_id = int(params["target_account_id"])
     with open_account(ctx.runtime, account_id, user_id=ctx.user_id) as target:
         caps = target.capabilities
-        if "plan" not in ctx.checkpoint:
+        if "planned" not in ctx.checkpoint:
             source, source_name, _ = load_source(ctx, dict(params.get("source") or {}))
             name = str(params.get("name") or source_name)
             estimate = quota_plan(
@@ -91,7 +91,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 parts=[{"playlist_id": None, "confirmed": 0} for _ in range(count)],
                 quota=quota_plan(caps, searches=searches, adds=len(target_ids), parts=count),
             )
-        plan = ctx.checkpoint["plan"]
+        plan = load_plan(ctx.runtime, ctx.job_id)
         target_ids = [row["target_id"] for row in plan if row["target_id"]]
         parts = split_parts(target_ids, caps.max_playlist_size)
         quota = ctx.checkpoint.get("quota") or {}

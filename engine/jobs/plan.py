@@ -14,12 +14,11 @@ curator's standing decisions as rules, and the review policy applied.
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import UsageError
@@ -28,7 +27,10 @@ from engine.jobs.runner import JobContext
 from engine.providers.base import Provider
 from engine.store import repo
 from engine.store.db import session_scope
-from engine.store.models import Job, MatchDecision
+from engine.store.models import Job, JobRecord, MatchDecision
+
+if TYPE_CHECKING:
+    from engine.runtime import Runtime
 
 REVIEW_POLICIES = ("wait", "skip", "best")
 """What a review-tier match does: ``wait`` records it for a curator and leaves it
@@ -140,40 +142,50 @@ CANDIDATE_COLUMNS = [
 ]
 """What a candidate keeps in the checkpoint (enough for the matcher)."""
 
-CANDIDATE_SAVE_INTERVAL_S = 5.0
-"""Seconds between checkpoints of the candidates gathered so far: a run killed
-mid-search loses at most this much work, and a spent quota loses none."""
-
 
 class CandidateLog:
-    """Candidates gathered so far, kept in the job's checkpoint so a resumed
-    run (after a crash, or the next day after a spent quota) skips the lookups
-    and searches already made."""
+    """Candidates gathered so far, one ``job_records`` row per lookup or search,
+    written as soon as it returns: a resumed run (after a crash, or the next day
+    after a spent quota) skips the lookups and searches already made."""
 
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
-        saved = dict(ctx.checkpoint.get("candidates") or {})
-        self.rows: list[dict[str, Any]] = list(saved.get("rows") or [])
-        self.isrcs_done: set[str] = set(saved.get("isrcs_done") or [])
-        self.searched: set[str] = set(saved.get("searched") or [])
-        self._saved_at = time.monotonic()
+        self.rows: list[dict[str, Any]] = []
+        self.isrcs_done: set[str] = set()
+        self.searched: set[str] = set()
+        self._seq = 0
+        with ctx.runtime.engine.connect() as conn:
+            records = conn.execute(
+                select(JobRecord.seq, JobRecord.data)
+                .where(JobRecord.job_id == ctx.job_id, JobRecord.kind == "candidates")
+                .order_by(JobRecord.seq)
+            ).all()
+        for record in records:
+            self.rows.extend(record.data.get("rows") or [])
+            self.isrcs_done.update(record.data.get("isrcs") or [])
+            if record.data.get("query"):
+                self.searched.add(record.data["query"])
+            self._seq = record.seq + 1
 
-    def add(self, frame: pl.DataFrame) -> pl.DataFrame:
-        found = conform(frame)
-        self.rows.extend(found.select(CANDIDATE_COLUMNS).to_dicts())
-        return found
-
-    def save(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self._saved_at < CANDIDATE_SAVE_INTERVAL_S:
-            return
-        self._saved_at = time.monotonic()
-        self.ctx.save_checkpoint(
-            candidates={
-                "rows": self.rows,
-                "isrcs_done": sorted(self.isrcs_done),
-                "searched": sorted(self.searched),
-            }
-        )
+    def add(
+        self, frame: pl.DataFrame, *, isrcs: list[str] | None = None, query: str | None = None
+    ) -> None:
+        rows = conform(frame).select(CANDIDATE_COLUMNS).to_dicts()
+        data: dict[str, Any] = {"rows": rows}
+        if isrcs is not None:
+            data["isrcs"] = isrcs
+            self.isrcs_done.update(isrcs)
+        if query is not None:
+            data["query"] = query
+            self.searched.add(query)
+        with self.ctx.runtime.engine.begin() as conn:
+            conn.execute(
+                insert(JobRecord).values(
+                    job_id=self.ctx.job_id, kind="candidates", seq=self._seq, data=data
+                )
+            )
+        self._seq += 1
+        self.rows.extend(rows)
 
     def frame(self) -> pl.DataFrame:
         if not self.rows:
@@ -185,12 +197,7 @@ def gather_candidates(ctx: JobContext, provider: Provider, source: pl.DataFrame)
     """Target catalogue tracks that may match: ISRC lookups first, then text
     search for the source tracks no lookup found. ``id`` = the provider id."""
     log = CandidateLog(ctx)
-    try:
-        _lookup_and_search(ctx, provider, source, log)
-    except BaseException:
-        log.save(force=True)  # a spent quota or a failure keeps what was found
-        raise
-    log.save(force=True)
+    _lookup_and_search(ctx, provider, source, log)
     candidates = log.frame().filter(pl.col("provider_id").is_not_null())
     return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
 
@@ -206,10 +213,8 @@ def _lookup_and_search(
         batch = max(caps.isrc_batch_max, 1) * 10
         for start in range(0, len(todo), batch):
             chunk = todo[start : start + batch]
-            log.add(provider.lookup_isrcs(chunk))
-            log.isrcs_done.update(chunk)
+            log.add(provider.lookup_isrcs(chunk), isrcs=chunk)
             ctx.progress.advance(len(chunk))
-            log.save()
     found_isrcs = {str(r["isrc"]).upper() for r in log.rows if r.get("isrc")}
     rest = source.filter(
         pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(found_isrcs))
@@ -221,10 +226,8 @@ def _lookup_and_search(
         ctx.progress.phase("searching", total=len(queries), done=len(queries) - len(todo))
         limit = min(SEARCH_LIMIT, caps.search_limit_max)
         for query in todo:
-            log.add(provider.search_tracks(query, limit=limit))
-            log.searched.add(query)
+            log.add(provider.search_tracks(query, limit=limit), query=query)
             ctx.progress.advance()
-            log.save()
 
 
 def curator_rules(
@@ -328,15 +331,14 @@ def make_plan(
         elif row["target_id"]:
             seen.add(row["target_id"])
     ctx.progress.advance(source.height)
-    ctx.checkpoint.pop("candidates", None)  # the plan supersedes them
     _record(ctx, target, plan)
     return plan
 
 
 def _record(ctx: JobContext, target: str, plan: list[dict[str, Any]]) -> None:
-    """Store the decisions and the plan checkpoint in one transaction, so a crash
-    never records decisions twice."""
-    ctx.checkpoint["plan"] = plan
+    """Store the decisions, the plan rows and the checkpoint in one transaction,
+    so a crash never records decisions twice or leaves half a plan."""
+    ctx.checkpoint["planned"] = len(plan)
     with session_scope(ctx.runtime.engine) as session:
         if ctx.user_id is not None:
             for row in plan:
@@ -359,6 +361,26 @@ def _record(ctx: JobContext, target: str, plan: list[dict[str, Any]]) -> None:
                     else [],
                     job_id=ctx.job_id,
                 )
+        session.execute(delete(JobRecord).where(JobRecord.job_id == ctx.job_id))
+        if plan:
+            session.execute(
+                insert(JobRecord),
+                [
+                    {"job_id": ctx.job_id, "kind": "plan", "seq": i, "data": row}
+                    for i, row in enumerate(plan)
+                ],
+            )
         session.execute(
             update(Job).where(Job.id == ctx.job_id).values(checkpoint=dict(ctx.checkpoint))
         )
+
+
+def load_plan(runtime: Runtime, job_id: str) -> list[dict[str, Any]]:
+    """The plan rows a job made, in source order ([] before it planned)."""
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(JobRecord.data)
+            .where(JobRecord.job_id == job_id, JobRecord.kind == "plan")
+            .order_by(JobRecord.seq)
+        ).all()
+    return [dict(row.data) for row in rows]

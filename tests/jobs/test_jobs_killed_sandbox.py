@@ -19,6 +19,7 @@ from test_jobs_migrate import store_playlist
 
 from engine.demo import _connect
 from engine.jobs import job_row, submit
+from engine.jobs.plan import load_plan
 from engine.samples import CATALOG, sample_path
 from engine.sandbox import Sandbox
 from engine.sandbox.server import SandboxServer
@@ -70,7 +71,7 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
             proc.wait()
             kills += 1
             checkpoint = job_row(runtime, job)["checkpoint"]
-            wanted = [r["target_id"] for r in checkpoint.get("plan", []) if r["target_id"]]
+            wanted = [r["target_id"] for r in load_plan(runtime, job) if r["target_id"]]
             for part in checkpoint.get("parts", []):
                 if part["playlist_id"]:
                     got = sandbox.playlist_track_ids("spotify", part["playlist_id"])
@@ -79,7 +80,7 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
         assert final.returncode == 0, final.stderr[-2000:]
         row = job_row(runtime, job)
         assert row["state"] == "succeeded", row["error"]
-        wanted = [r["target_id"] for r in row["checkpoint"]["plan"] if r["target_id"]]
+        wanted = [r["target_id"] for r in load_plan(runtime, job) if r["target_id"]]
         [playlist] = row["result"]["target_playlists"]
         assert sandbox.playlist_track_ids("spotify", playlist) == wanted
         assert len(wanted) > 100  # two add batches of Spotify's 100

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from engine.frame import tracks_frame
 from engine.jobs import job_row, run_job, submit
 from engine.jobs.migrate import quota_plan, split_parts
+from engine.jobs.plan import load_plan
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
@@ -211,7 +212,7 @@ def test_review_tier_follows_policy(
     )
     assert run_job(runtime, job) == "succeeded", job_row(runtime, job)["error"]
     result = job_row(runtime, job)["result"]
-    plan_row = job_row(runtime, job)["checkpoint"]["plan"][0]
+    plan_row = load_plan(runtime, job)[0]
     assert plan_row["decision"] in {"review", "none"}
     if plan_row["decision"] == "review":
         assert result["added"] == added

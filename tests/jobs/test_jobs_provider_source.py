@@ -9,6 +9,7 @@ from jobs_helpers import ensure_user, make_runtime
 
 from engine.demo import _connect
 from engine.jobs import job_row, run_job, submit
+from engine.jobs.plan import load_plan
 from engine.samples import CATALOG, sample_path
 from engine.sandbox import Sandbox
 from engine.sandbox.server import SandboxServer
@@ -35,7 +36,7 @@ def test_provider_to_provider_migrate_then_sync(sqlite_url: str, tmp_path: Path)
         row = job_row(runtime, job)
         [target] = row["result"]["target_playlists"]
         got = sandbox.playlist_track_ids("deezer", target)
-        wanted = [r["target_id"] for r in row["checkpoint"]["plan"] if r["target_id"]]
+        wanted = [r["target_id"] for r in load_plan(runtime, job) if r["target_id"]]
         assert got == wanted and len(got) >= 25
         by_deezer = {t.id_for("deezer"): t.key for t in listing}
         order = [t.key for t in listing]
