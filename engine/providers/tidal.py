@@ -54,6 +54,9 @@ CAPABILITIES = Capabilities(
     idempotency_keys=True,  # every mutation accepts Idempotency-Key
 )
 
+INCLUDE_REFUSED = "include-refused"
+"""Error kind of a 400 that names the ``include`` parameter."""
+
 REORDER_BATCH_MAX = 20
 """PATCH /playlists/{id}/relationships/items: data maxItems 20."""
 
@@ -62,13 +65,20 @@ _FULL_MARKERS = ("limit", "maximum", "too many items", "full")
 
 def check_response(response: httpx.Response) -> None:
     """Map the JSON:API error documents the status alone does not explain (an
-    idempotency key still in flight, a full playlist); the stack maps the rest."""
+    include tree refused, an idempotency key still in flight, a full playlist);
+    the stack maps the rest."""
     if response.status_code < 400:
         return
     body = json_body(response)
     errors = body.get("errors") if isinstance(body, dict) else None
-    first = errors[0] if isinstance(errors, list) and errors else {}
+    first: dict[str, Any] = errors[0] if isinstance(errors, list) and errors else {}
     detail = " ".join(str(first.get(k)) for k in ("code", "detail") if first.get(k))
+    source: dict[str, Any] = first.get("source") or {}
+    if response.status_code == 400 and (
+        source.get("parameter") == "include" or "include" in detail.lower()
+    ):
+        # "Include paths are validated ... rejected with 400" (OAS overview).
+        raise ProviderError(f"include refused: {detail}", provider="tidal", kind=INCLUDE_REFUSED)
     if response.status_code == 409 and "idempotency" in detail.lower():
         # Idempotency409Response: "Request already in progress for this idempotency key".
         raise Retryable(f"tidal: {detail}")
@@ -234,7 +244,7 @@ class Tidal:
                 )
                 return documents, True
             except ProviderError as exc:
-                if exc.kind != "bad-request" or "include" not in str(exc).lower():
+                if exc.kind != INCLUDE_REFUSED:
                     raise
                 self._nested_includes = False
         documents = self._documents(path, {"include": plain, **params}, cache=cache, enough=enough)

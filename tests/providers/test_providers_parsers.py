@@ -186,6 +186,19 @@ def test_tidal_idempotency_conflict_is_retryable() -> None:
     with pytest.raises(Retryable):
         tidal.check_response(response(409, body))
     tidal.check_response(response(404, {"errors": [{"status": "404", "detail": "nope"}]}))
+    refused = {
+        "errors": [
+            {
+                "status": "400",
+                "detail": "Invalid include path: items.albums",
+                "source": {"parameter": "include"},
+            }
+        ]
+    }
+    with pytest.raises(ProviderError) as caught:
+        tidal.check_response(response(400, refused))
+    assert caught.value.kind == tidal.INCLUDE_REFUSED
+    tidal.check_response(response(400, {"errors": [{"status": "400", "detail": "bad filter"}]}))
 
 
 # -- youtube ---------------------------------------------------------------------------
