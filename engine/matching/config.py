@@ -79,6 +79,9 @@ class MatchConfig:
     """Weight of a title found as the leading words of a title that carries other fields."""
     title_gate: float = 0.55
     """A pair whose title part is below this is capped under the review threshold."""
+    artist_gate: float = 0.5
+    """A pair whose artists disagree (part below this) and whose titles are not close
+    (below ``title_auto_min``) is capped under the review threshold."""
     number_mismatch_factor: float = 0.75
     """Title part multiplier when the titles carry different numbers ("Pt. II", "No. 5")."""
     title_auto_min: float = 0.85

@@ -243,6 +243,10 @@ def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) ->
     score = np.where(
         title < config.title_auto_min, np.minimum(score, config.auto_threshold - 0.01), score
     )
+    strangers = (np.nan_to_num(artists, nan=1.0) < config.artist_gate) & (
+        title < config.title_auto_min
+    )
+    score = np.where(strangers, np.minimum(score, config.review_threshold - 0.01), score)
     score = np.clip(score, 0.0, 1.0)
 
     isrc_l, isrc_r = left["isrc"], right["isrc"]
