@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import ParseResult, parse_qs, urlparse
 
 import polars as pl
 
@@ -35,9 +35,8 @@ _COMMA_NAMES = (
     "Black Country, New Road",
 )
 _COMMA_NAME = re.compile("|".join(re.escape(n) for n in _COMMA_NAMES), re.IGNORECASE)
-_TOKEN = re.compile("\x00(\\d+)\x00")
+_WEAK_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _STRONG_SEPARATORS = re.compile(r"\s*[;|]\s*")
-_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with)\s+", re.IGNORECASE)
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 
 _TRUE = {"true", "yes", "y", "1", "explicit", "e", "t"}
@@ -60,15 +59,16 @@ def split_artists(cell: str | None) -> list[str]:
         return []
     if _STRONG_SEPARATORS.search(text):
         return [part for part in _STRONG_SEPARATORS.split(text) if part]
-    protected: list[str] = []
-
-    def protect(match: re.Match[str]) -> str:
-        protected.append(match.group(0))
-        return f"\x00{len(protected) - 1}\x00"
-
-    text = _COMMA_NAME.sub(protect, text)
-    parts = [p.strip() for chunk in _FEAT.split(text) for p in chunk.split(",")]
-    return [_TOKEN.sub(lambda m: protected[int(m.group(1))], p) for p in parts if p]
+    protected = [m.span() for m in _COMMA_NAME.finditer(text)]
+    parts: list[str] = []
+    start = 0
+    for separator in _WEAK_SEPARATOR.finditer(text):
+        if any(lo < separator.end() and separator.start() < hi for lo, hi in protected):
+            continue  # the comma belongs to a name such as "Earth, Wind & Fire"
+        parts.append(text[start : separator.start()].strip())
+        start = separator.end()
+    parts.append(text[start:].strip())
+    return [part for part in parts if part]
 
 
 def join_artists(artists: Iterable[str] | None, separator: str = "; ") -> str:
@@ -111,6 +111,14 @@ _PATH_IDS = {
 _YOUTUBE_HOSTS = {"www.youtube.com", "youtube.com", "m.youtube.com", "music.youtube.com"}
 
 
+def safe_urlparse(text: str) -> ParseResult:
+    """``urlparse`` that never raises: a malformed URL (``http://[``) parses as a path."""
+    try:
+        return urlparse(text)
+    except ValueError:
+        return ParseResult("", "", text, "", "", "")
+
+
 def parse_track_link(link: str | None) -> tuple[str, str] | None:
     """``(provider, track id)`` for a Spotify/Deezer/TIDAL/YouTube track link or URI.
 
@@ -123,7 +131,7 @@ def parse_track_link(link: str | None) -> tuple[str, str] | None:
     match = _SPOTIFY_URI.match(link)
     if match:
         return "spotify", match.group(1)
-    parsed = urlparse(link)
+    parsed = safe_urlparse(link)
     host = (parsed.hostname or "").lower()
     if host in _YOUTUBE_HOSTS and parsed.path == "/watch":
         video = parse_qs(parsed.query).get("v", [""])[0]

@@ -35,7 +35,7 @@ def decode_text(data: bytes) -> str:
     Universal newlines are applied, so CRLF and CR files read like LF ones.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        text = data.decode("utf-16", errors="replace")
     elif data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
     else:

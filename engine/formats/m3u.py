@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 from engine.formats._common import (
     join_artists,
     parse_track_link,
     put_duration,
+    safe_urlparse,
     split_artists,
     track_link,
 )
@@ -59,7 +60,7 @@ _GENERIC_FOLDERS = frozenset(
 
 
 def _path_parts(location: str) -> tuple[str, ...]:
-    parsed = urlparse(location)
+    parsed = safe_urlparse(location)
     is_url = parsed.scheme in ("http", "https", "file") and bool(parsed.netloc or parsed.path)
     path = unquote(parsed.path) if is_url else location
     pure = PureWindowsPath(path) if "\\" in path else PurePosixPath(path)
@@ -79,7 +80,7 @@ def guess_from_location(location: str) -> dict[str, Any]:
         artists, title = _split_display(stem)
         return {"title": title, "artists": artists}
     guess: dict[str, Any] = {"title": stem, "artists": []}
-    is_web = urlparse(location).scheme in ("http", "https")
+    is_web = safe_urlparse(location).scheme in ("http", "https")
     folders = [p for p in parts[:-1] if p.strip("/\\:").lower() not in _GENERIC_FOLDERS]
     folders = [p for p in folders if not re.fullmatch(r"[A-Za-z]:\\?|[/\\]", p)]
     if not is_web and len(folders) >= 2:
