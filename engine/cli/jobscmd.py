@@ -73,6 +73,8 @@ def launch(
         runtime, kind, params, user_id=user_id, idempotency_key=key, start=not in_process
     )
     typer.echo(f"job {job_id} ({kind})", err=True)
+    if not in_process:
+        typer.echo("queued on Redis: a `crossfade worker` process runs it", err=True)
     if detach:
         if in_process:
             typer.echo("no Redis: run it with `crossfade worker --burst`", err=True)
