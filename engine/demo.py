@@ -28,7 +28,9 @@ DEMO_PROVIDER = "spotify"
 DEMO_PLAYLIST = "road-trip.m3u8"
 
 
-def _connect(runtime: Runtime, sandbox: Any, user_id: int, provider: str) -> int:
+def connect_sandbox_account(runtime: Runtime, sandbox: Any, user_id: int, provider: str) -> int:
+    """Connect a sandbox user (the sandbox token path, no browser) as the user's
+    ``provider`` account, stored encrypted like any account; its id."""
     from engine.auth.crypto import load_key_ring
     from engine.auth.endpoint import TokenPair
     from engine.auth.tokens import save_account
@@ -79,7 +81,7 @@ def run_demo(
         try:
             with session_scope(runtime.engine) as session:
                 user_id = int(repo.local_user(session).id)
-            account_id = _connect(runtime, sandbox, user_id, provider)
+            account_id = connect_sandbox_account(runtime, sandbox, user_id, provider)
             console.print(f"sandbox on {server.url}; {provider} account {account_id} connected")
             params = {
                 "source": {"file": str(sample_path(DEMO_PLAYLIST)), "name": "Road trip"},

@@ -17,7 +17,7 @@ import pytest
 from jobs_helpers import ensure_user, make_runtime
 from test_jobs_migrate import store_playlist
 
-from engine.demo import _connect
+from engine.demo import connect_sandbox_account
 from engine.jobs import job_row, submit
 from engine.jobs.plan import load_plan
 from engine.samples import CATALOG, sample_path
@@ -35,7 +35,7 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
     with SandboxServer(sandbox, port=0) as server:
         runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
         user = ensure_user(runtime)
-        account = _connect(runtime, sandbox, user, "spotify")
+        account = connect_sandbox_account(runtime, sandbox, user, "spotify")
         records = [
             {
                 "title": t.title,

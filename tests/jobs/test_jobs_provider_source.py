@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jobs_helpers import ensure_user, make_runtime
 
-from engine.demo import _connect
+from engine.demo import connect_sandbox_account
 from engine.jobs import job_row, run_job, submit
 from engine.jobs.plan import load_plan
 from engine.samples import CATALOG, sample_path
@@ -22,8 +22,8 @@ def test_provider_to_provider_migrate_then_sync(sqlite_url: str, tmp_path: Path)
     with SandboxServer(sandbox, port=0) as server:
         runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
         user = ensure_user(runtime)
-        spotify = _connect(runtime, sandbox, user, "spotify")
-        deezer = _connect(runtime, sandbox, user, "deezer")
+        spotify = connect_sandbox_account(runtime, sandbox, user, "spotify")
+        deezer = connect_sandbox_account(runtime, sandbox, user, "deezer")
         playlist = sandbox.seed_playlist("spotify", "demo-user", "Commute", source_ids)
         sandbox.seed_library("spotify", "demo-user", liked=source_ids[:5])
         params = {

@@ -10,7 +10,7 @@ from pathlib import Path
 from jobs_helpers import ensure_user, make_runtime
 from sqlalchemy import select
 
-from engine.demo import _connect
+from engine.demo import connect_sandbox_account
 from engine.jobs import job_row, read_progress, run_job, submit
 from engine.jobs.control import due_jobs
 from engine.jobs.plan import load_plan
@@ -44,7 +44,7 @@ def test_youtube_quota_waits_and_resumes_next_day(sqlite_url: str, tmp_path: Pat
     with SandboxServer(sandbox, port=0) as server:
         runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
         user = ensure_user(runtime)
-        account = _connect(runtime, sandbox, user, "youtube")
+        account = connect_sandbox_account(runtime, sandbox, user, "youtube")
         params = {
             "source": {"file": str(sample_path("road-trip.m3u8"))},
             "target_account_id": account,
