@@ -31,7 +31,7 @@ ALTERNATIVE_TYPE = pl.List(
 )
 
 
-def normalize_provider(catalog: pl.DataFrame) -> list[str]:
+def _catalog_providers(catalog: pl.DataFrame) -> list[str]:
     """The providers named in a catalogue's ``provider`` column."""
     if "provider" not in catalog.columns:
         return []
@@ -201,7 +201,7 @@ def match(
         raise DataError(f"match: top_k must be >= 0, got {top_k}")
     src = _prepared(source, "source")
     cat = _prepared(catalog, "catalog")
-    provider = set(normalize_provider(catalog))
+    provider = set(_catalog_providers(catalog))
     curated = _curated_pairs(src, cat, curator_rules(rules, provider))
 
     ranked = _ranked_pairs(src, cat, curated, config, settle_early=not one_to_one)
