@@ -50,7 +50,11 @@ def _identity(current: Settings) -> Identity | None:
     if not current.oidc_enabled:
         return None
     user = st.user
-    if not user.is_logged_in:
+    try:
+        signed_in = bool(user.is_logged_in)
+    except (AttributeError, KeyError):  # no [auth] section in secrets.toml
+        signed_in = False
+    if not signed_in:
         return None
     subject = str(user.get("sub") or user.get("email") or "")
     name = user.get("name")
