@@ -32,7 +32,7 @@ def check_consistent(contents: dict[str, list[str]], wanted: list[str], part: in
 
 
 @pytest.mark.slow
-def test_twenty_sigkills_then_exactly_right(sqlite_url: str, tmp_path: Path) -> None:
+def test_sigkills_during_small_batches_then_exactly_right(sqlite_url: str, tmp_path: Path) -> None:
     n, part = 100, 25
     runtime = make_runtime(sqlite_url, tmp_path)
     user = ensure_user(runtime)
