@@ -213,3 +213,35 @@ def put_duration(
     if value is None and raw is not None and str(raw).strip().lower() not in UNKNOWN_MARKERS:
         extras[INVALID_PREFIX + "duration"] = str(raw).strip()
     record["duration_ms"] = value
+
+
+def top_level_keys(head: str) -> set[str]:
+    """Keys of the top-level JSON object in ``head`` (which may be cut short), found
+    by scanning rather than parsing, so a nested key never counts."""
+    text = head.lstrip("\ufeff").lstrip()
+    if not text.startswith("{"):
+        return set()
+    keys: set[str] = set()
+    depth = 0
+    index = 0
+    expecting_key = False
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            end = index + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            if depth == 1 and expecting_key:
+                keys.add(text[index + 1 : end])
+                expecting_key = False
+            index = end + 1
+            continue
+        if char in "{[":
+            depth += 1
+            expecting_key = depth == 1 and char == "{"
+        elif char in "}]":
+            depth -= 1
+        elif char == "," and depth == 1:
+            expecting_key = True
+        index += 1
+    return keys

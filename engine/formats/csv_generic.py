@@ -66,10 +66,16 @@ def map_headers(headers: list[str]) -> dict[int, str]:
     return mapping
 
 
+def sniff_delimiter(header_line: str) -> str:
+    """``,``, ``;`` or tab: whichever the header line uses most outside quotes."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    return max(",;\t", key=unquoted.count)
+
+
 def read_rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and ``(line number, cells)`` rows; delimiter sniffed among , ; tab."""
     first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
+    delimiter = sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
@@ -177,7 +183,7 @@ def encode(playlists: list[Playlist]) -> bytes:
             if key not in extra_keys and _LOOKUP.get(_header_key(key)) is None:
                 extra_keys.append(key)
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
     writer.writerow([*_WRITE_COLUMNS, *extra_keys])
     for row in rows:
         extras = extras_dict(row["extras"])
@@ -201,6 +207,6 @@ def sniff(head: str) -> bool:
     first = head.lstrip("\ufeff").split("\n", 1)[0]
     if not first or first.startswith(("#", "{", "[", "<")):
         return False
-    delimiter = max(",;\t", key=first.count)
+    delimiter = sniff_delimiter(first)
     headers = [h.strip().strip('"') for h in first.split(delimiter)]
     return any(_LOOKUP.get(_header_key(h)) in ("title", "artists") for h in headers)

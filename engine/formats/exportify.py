@@ -117,7 +117,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
 def encode(playlists: list[Playlist]) -> bytes:
     playlist = merged(playlists)
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     rows = list(playlist.tracks.iter_rows(named=True))
     extra_keys: list[str] = []
     for row in rows:

@@ -15,7 +15,13 @@ import json
 from typing import Any
 
 from engine.errors import FormatError
-from engine.formats._common import clean_text, join_artists, put_duration, split_artists
+from engine.formats._common import (
+    clean_text,
+    join_artists,
+    put_duration,
+    split_artists,
+    top_level_keys,
+)
 from engine.formats._frame import records_frame
 from engine.formats._links import apply_identifier, identifiers_for
 from engine.formats._model import Playlist, merged
@@ -172,5 +178,4 @@ def encode(playlists: list[Playlist]) -> bytes:
 
 
 def sniff(head: str) -> bool:
-    text = head.lstrip("\ufeff").lstrip()
-    return text.startswith("{") and '"playlist"' in text[:2000] and '"track"' in text
+    return "playlist" in top_level_keys(head)

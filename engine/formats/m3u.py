@@ -156,33 +156,41 @@ def decode(data: bytes, source: str) -> list[Playlist]:
     return [Playlist(name=name, tracks=records_frame(records))]
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def _one_line(text: object) -> str:
+    """Text that cannot break the line structure of an M3U file."""
+    return _LINE_BREAKS.sub(" ", str(text)).strip()
+
+
 def _location(row: dict[str, Any]) -> str:
-    if row["url"]:
-        return str(row["url"])
-    link = track_link(row["provider"], row["provider_id"])
-    if link:
-        return link
-    display = " - ".join(p for p in (join_artists(row["artists"], ", "), row["title"]) if p)
-    return re.sub(r'[\\/:*?"<>|]', "_", display or "track") + ".mp3"
+    location = _one_line(row["url"] or "")
+    if not location:
+        location = track_link(row["provider"], row["provider_id"]) or ""
+    if not location:
+        display = " - ".join(p for p in (join_artists(row["artists"], ", "), row["title"]) if p)
+        location = re.sub(r'[\\/:*?"<>|]', "_", _one_line(display) or "track") + ".mp3"
+    return "%23" + location[1:] if location.startswith("#") else location
 
 
 def encode(playlists: list[Playlist]) -> bytes:
     playlist = merged(playlists)
     lines = ["#EXTM3U"]
     if playlist.name:
-        lines.append(f"#PLAYLIST:{playlist.name}")
+        lines.append(f"#PLAYLIST:{_one_line(playlist.name)}")
     for row in playlist.tracks.iter_rows(named=True):
         seconds = -1 if row["duration_ms"] is None else round(row["duration_ms"] / 1000)
         artists = join_artists(row["artists"], ", ")
         display = f"{artists} - {row['title'] or ''}" if artists else (row["title"] or "")
-        lines.append(f"#EXTINF:{seconds},{display}")
+        lines.append(f"#EXTINF:{seconds},{_one_line(display)}")
         if len(row["artists"] or []) > 1 or "," in artists:
-            lines.append(f"#EXTART:{join_artists(row['artists'])}")
+            lines.append(f"#EXTART:{_one_line(join_artists(row['artists']))}")
         if row["album"]:
-            lines.append(f"#EXTALB:{row['album']}")
+            lines.append(f"#EXTALB:{_one_line(row['album'])}")
         genre = extras_dict(row["extras"]).get("genre")
         if genre:
-            lines.append(f"#EXTGENRE:{genre}")
+            lines.append(f"#EXTGENRE:{_one_line(genre)}")
         lines.append(_location(row))
     return ("\n".join(lines) + "\n").encode("utf-8")
 

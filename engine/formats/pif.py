@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from engine.errors import FormatError
-from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, normalize_isrc
+from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, normalize_isrc, top_level_keys
 from engine.formats._frame import records_frame
 from engine.formats._model import Playlist
 from engine.frame import extras_dict
@@ -183,5 +183,4 @@ def decode(data: bytes, source: str) -> list[Playlist]:
 
 
 def sniff(head: str) -> bool:
-    text = head.lstrip("\ufeff").lstrip()
-    return text.startswith("{") and '"pif"' in text[:2000]
+    return "pif" in top_level_keys(head)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from engine.errors import FormatError
-from engine.formats._common import clean_text, parse_track_link
+from engine.formats._common import clean_text, parse_track_link, top_level_keys
 from engine.formats._frame import records_frame
 from engine.formats._model import Playlist
 from engine.formats.pif import parse_json
@@ -174,12 +174,7 @@ def encode(playlists: list[Playlist]) -> bytes:
 
 
 def sniff(head: str) -> bool:
-    text = head.lstrip("\ufeff").lstrip()
-    if not text.startswith("{"):
-        return False
-    window = text[:4000]
-    playlist_export = '"playlists"' in window and ('"trackName"' in window or '"items"' in window)
-    library_export = '"tracks"' in window and '"uri"' in window and '"track"' in window
-    return (playlist_export and '"pif"' not in window) or (
-        library_export and '"playlist"' not in window
-    )
+    keys = top_level_keys(head)
+    playlist_export = "playlists" in keys and "pif" not in keys and '"items"' in head
+    library_export = "tracks" in keys and "playlist" not in keys and '"uri"' in head
+    return playlist_export or library_export

@@ -134,3 +134,28 @@ def test_format_keeps_what_it_can_carry(fmt: str, tracks: list[Row], tmp_path: P
     formats.write(tracks_frame(tracks), path, fmt)
     back = formats.read(path, fmt)
     assert rows(back) == [carried(row) for row in rows(tracks_frame(tracks))]
+
+
+_wild_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_wild_track = st.fixed_dictionaries(
+    {
+        # a row with nothing in it is not a track (CSV readers skip empty rows)
+        "title": _wild_text.filter(lambda t: any(c.isalnum() for c in t)),
+        "artists": st.lists(_wild_text, max_size=3),
+        "album": st.none() | _wild_text,
+        "duration_ms": st.none() | st.integers(0, 86_400_000),
+        "url": st.none() | _wild_text,
+        "extras": st.dictionaries(_wild_text, _wild_text, max_size=2),
+    }
+)
+
+
+@pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tracks=st.lists(_wild_track, min_size=1, max_size=4))
+def test_no_track_is_lost_whatever_the_text(fmt: str, tracks: list[Row], tmp_path: Path) -> None:
+    path = tmp_path / f"wild{formats.FORMATS[fmt].extensions[0]}"
+    formats.write(tracks_frame(tracks), path)
+    assert formats.read(path).height == len(tracks)
