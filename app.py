@@ -5,22 +5,24 @@ Every page lives in ``pages/`` and calls the engine; see docs/app.md.
 
 import streamlit as st
 
-st.set_page_config(page_title="Crossfade", page_icon="🎚️", layout="wide")
+st.set_page_config(page_title="Crossfade", page_icon=":material/graphic_eq:", layout="wide")
 
 navigation = st.navigation(
     {
         "Your music": [
-            st.Page("pages/library.py", title="Library", icon="📚", default=True),
-            st.Page("pages/transfer.py", title="Transfer", icon="🔀"),
-            st.Page("pages/review.py", title="Review", icon="✅"),
+            st.Page(
+                "pages/library.py", title="Library", icon=":material/library_music:", default=True
+            ),
+            st.Page("pages/transfer.py", title="Transfer", icon=":material/swap_horiz:"),
+            st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
         ],
         "Work": [
-            st.Page("pages/jobs.py", title="Jobs", icon="⏱️"),
-            st.Page("pages/files.py", title="Files", icon="📄"),
+            st.Page("pages/jobs.py", title="Jobs", icon=":material/schedule:"),
+            st.Page("pages/files.py", title="Files", icon=":material/description:"),
         ],
         "Setup": [
-            st.Page("pages/connections.py", title="Connections", icon="🔌"),
-            st.Page("pages/settings.py", title="Settings", icon="⚙️"),
+            st.Page("pages/connections.py", title="Connections", icon=":material/power:"),
+            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
         ],
     }
 )

@@ -78,7 +78,7 @@ def current_user(rt: Runtime) -> CurrentUser:
 
 def show_error(exc: CrossfadeError) -> None:
     """Render a Crossfade error: its message and its kind, never a traceback."""
-    st.error(f"**{exc.message}**  \n`{exc.kind}` (status {exc.status})", icon="⚠️")
+    st.error(f"**{exc.message}**  \n`{exc.kind}` (status {exc.status})", icon=":material/error:")
 
 
 @contextmanager
@@ -90,8 +90,27 @@ def guarded() -> Iterator[None]:
         show_error(exc)
 
 
+_left_pages_directory_mode = False
+
+
+def _leave_pages_directory_mode() -> None:
+    """Streamlit treats a folder named ``pages/`` as its old multipage layout
+    (every file a page, app.py skipped) until app.py's ``st.navigation`` has run
+    once in the process; a browser opening ``/review`` first would get that
+    layout. Switch to the navigation table and rerun the same page through it."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    global _left_pages_directory_mode
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if not _left_pages_directory_mode:  # once per process (AppTest resets the flag)
+            _left_pages_directory_mode = True
+            st.rerun()
+
+
 def page_context() -> tuple[Runtime, CurrentUser] | None:
     """Runtime and user for a page, or None after showing why there are none."""
+    _leave_pages_directory_mode()
     try:
         rt = runtime()
         return rt, current_user(rt)
@@ -107,7 +126,7 @@ def flag_on(rt: Runtime, name: str) -> bool:
     st.warning(
         f"`{name}` is switched off by an administrator, so this is unavailable for now. "
         "Settings -> Feature flags shows every flag.",
-        icon="🚫",
+        icon=":material/block:",
     )
     return False
 

@@ -85,6 +85,8 @@ def _search(rt: Runtime, user: CurrentUser, provider: str) -> None:
 
 
 def _label(track: review.TrackView) -> str:
+    if not track.title:
+        return f"track {track.id} (no details stored; open the link to check)"
     artists = ", ".join(track.artists) or "unknown artist"
     return f"{track.title or track.id} — {artists} ({_ui.duration(track.duration_ms)})"
 
@@ -112,7 +114,7 @@ def _candidates_frame(item: review.ReviewItem) -> pl.DataFrame:
                 "album": track.album,
                 "length": _ui.duration(track.duration_ms),
                 "score": candidate.score,
-                **{part: candidate.parts.get(part) for part in review.PARTS},
+                **{f"{part} match": candidate.parts.get(part) for part in review.PARTS},
                 "link": track.url,
             }
         )
@@ -126,7 +128,8 @@ def _candidate_table(item: review.ReviewItem) -> None:
         "link": st.column_config.LinkColumn("link", display_text="open"),
     }
     for part in review.PARTS:
-        config[part] = score(part, min_value=0.0, max_value=1.0, format="%.2f")
+        name = f"{part} match"
+        config[name] = score(name, min_value=0.0, max_value=1.0, format="%.2f", width="small")
     st.dataframe(_candidates_frame(item), hide_index=True, column_config=config, width="stretch")
     st.caption(
         "Part scores run 0..1; version and explicit are 1 when the tags agree. "
@@ -182,7 +185,7 @@ def _notice() -> None:
     if isinstance(outcome, CrossfadeError):
         _ui.show_error(outcome)
     elif outcome:
-        st.success(outcome, icon="✅")
+        st.success(outcome, icon=":material/check_circle:")
 
 
 def _recent(rt: Runtime, user: CurrentUser) -> None:
@@ -191,7 +194,11 @@ def _recent(rt: Runtime, user: CurrentUser) -> None:
     if not recent.height:
         st.caption("None yet. Decisions become rules that later transfers apply.")
         return
-    st.dataframe(recent, hide_index=True, width="stretch", key="cf_review_recent")
+    st.table(
+        recent.select("track", "provider", "decision", "decided_at"),
+        border="horizontal",
+        hide_index=True,
+    )
     cols = st.columns([3, 1])
     cols[0].selectbox(
         "Undo a decision",

@@ -142,7 +142,11 @@ def follow(rt: Runtime, user: CurrentUser, job_id: str) -> None:
     """Polls the job's progress channel every second."""
     with _ui.guarded():
         if _ui.job_progress(rt, user.id, job_id):
-            st.page_link("pages/review.py", label="Review the uncertain matches", icon="✅")
+            st.page_link(
+                "pages/review.py",
+                label="Review the uncertain matches",
+                icon=":material/check_circle:",
+            )
 
 
 def main() -> None:

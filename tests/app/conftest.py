@@ -3,7 +3,7 @@ resource cache cleared (and its Runtimes closed) after each test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +31,14 @@ def app_runtime(app_env: Settings) -> Iterator[Runtime]:
     runtime = Runtime(app_env)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def service_missing(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``tests/conftest.py``'s skip-locally/fail-in-CI helper (both conftest
+    modules are named ``conftest``, so it is fetched from pytest's plugins)."""
+    root = str(Path(__file__).resolve().parents[1] / "conftest.py")
+    for plugin in request.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) == root:
+            return plugin.service_missing  # type: ignore[no-any-return]
+    raise LookupError("tests/conftest.py is not loaded")

@@ -1,0 +1,166 @@
+"""A real browser (headless Chromium driven by Playwright) through the review
+flow against ``streamlit run app.py``: open the queue, accept a match, pick
+another candidate for the next, reload, see both persisted. Screenshots of
+every page go to ``screenshots/``."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from app_world import APP, seed_reviews
+from sqlalchemy import select
+
+from engine.runtime import Runtime
+from engine.settings import Settings
+from engine.store.db import session_scope
+from engine.store.models import MatchDecision
+from engine.store.seed import seed
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(APP).parent
+SHOTS = ROOT / "screenshots"
+PAGES = ["", "transfer", "review", "jobs", "files", "connections", "settings"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served_app(
+    tmp_path: Path, service_missing: Callable[..., None]
+) -> Iterator[tuple[str, Runtime]]:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium at /usr/bin/chromium")
+    data = tmp_path / "data"
+    runtime = Runtime(Settings(env="test", data_dir=data))  # type: ignore[call-arg]
+    seed_reviews(runtime, count=3)  # first in the queue
+    with session_scope(runtime.engine) as session:
+        seed(session)  # playlists and charts for the screenshots
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSFADE_")}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(CROSSFADE_ENV="test", CROSSFADE_DATA_DIR=str(data))
+    log = (tmp_path / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            APP,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
+            assert time.monotonic() < deadline, "streamlit did not start"
+            time.sleep(0.2)
+        yield url, runtime
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        runtime.close()
+
+
+def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    url, runtime = served_app
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(20_000)
+            page.goto(f"{url}/review")
+            expect(page.get_by_text("Review uncertain matches")).to_be_visible()
+            save = page.get_by_role("button", name="Save decision")
+            expect(save).to_be_visible()
+            page.screenshot(path=str(SHOTS / "review-queue.png"), full_page=True)
+
+            save.click()  # accept the best candidate (selected by default)
+            expect(page.get_by_text("Saved: track")).to_be_visible()
+            expect(page.get_by_text("Night Drive", exact=True).first).to_be_visible()
+            page.get_by_text("Night Drive (Live)").first.click()  # another candidate
+            page.get_by_role("button", name="Save decision").click()
+            expect(page.get_by_text("Saved: track")).to_be_visible()
+            expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
+
+            page.reload()
+            expect(page.get_by_text("Review uncertain matches")).to_be_visible()
+            recent = page.locator("table")
+            expect(recent).to_contain_text("Harbour Lights")
+            expect(recent).to_contain_text("Night Drive")
+            expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
+            page.screenshot(path=str(SHOTS / "review-after-reload.png"), full_page=True)
+
+            for path in PAGES:
+                page.goto(f"{url}/{path}")
+                expect(page.locator("h1").first).to_be_visible()
+                page.wait_for_timeout(800)  # charts and tables settle
+                page.screenshot(path=str(SHOTS / f"page-{path or 'library'}.png"), full_page=True)
+        finally:
+            browser.close()
+
+    with runtime.engine.connect() as conn:
+        chosen = (
+            conn.execute(
+                select(MatchDecision.target_track_id)
+                .where(MatchDecision.decided_by == "curator", MatchDecision.rule == "review")
+                .order_by(MatchDecision.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert len(chosen) == 2
+    assert chosen[0] is not None and "b0" in chosen[0]  # the best: the remaster
+    assert chosen[1] is not None and "a1" in chosen[1]  # the other: the live version
