@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -12,16 +13,51 @@ from engine import formats
 from engine.errors import DataError
 
 
+def _slug(name: str | None, index: int) -> str:
+    slug = re.sub(r"[^\w.-]+", "-", name or "", flags=re.UNICODE).strip("-._")
+    return slug or f"playlist-{index + 1}"
+
+
+def split_targets(target: Path, playlists: list[formats.Playlist], fmt: str) -> list[Path]:
+    """One file per playlist beside ``target``: ``<stem>-<playlist><ext>``."""
+    ext = next((e for e in formats.by_name(fmt).extensions if target.name.endswith(e)), "")
+    stem = target.name[: len(target.name) - len(ext)] if ext else target.stem
+    ext = ext or target.suffix
+    seen: set[str] = set()
+    paths = []
+    for index, playlist in enumerate(playlists):
+        slug = _slug(playlist.name, index)
+        if slug in seen:
+            slug = f"{slug}-{index + 1}"
+        seen.add(slug)
+        paths.append(target.with_name(f"{stem}-{slug}{ext}"))
+    return paths
+
+
 def convert(
     source: Path = typer.Argument(..., help="Playlist file to read."),
     target: Path = typer.Argument(..., help="File to write."),
     from_format: str | None = typer.Option(None, "--from", help="Input format (default: sniffed)."),
     to_format: str | None = typer.Option(None, "--to", help="Output format (default: extension)."),
+    merge: bool = typer.Option(
+        False,
+        "--merge",
+        help="Several playlists into a one-playlist format: merge them into "
+        "one file instead of writing one file per playlist.",
+    ),
 ) -> None:
     """Convert a playlist file to another format."""
     playlists = formats.read_playlists(source, from_format)
-    formats.write_playlists(playlists, target, to_format)
+    fmt = formats.format_for_writing(target, to_format)
     tracks = sum(p.tracks.height for p in playlists)
+    if len(playlists) > 1 and not fmt.multi and not merge:
+        for playlist, path in zip(
+            playlists, split_targets(target, playlists, fmt.name), strict=True
+        ):
+            formats.write_playlists([playlist], path, fmt.name)
+            typer.echo(f"wrote {playlist.tracks.height} tracks ({playlist.name}) to {path}")
+        return
+    formats.write_playlists(playlists, target, fmt.name)
     typer.echo(f"wrote {tracks} tracks in {len(playlists)} playlist(s) to {target}")
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "Problem",
     "by_name",
     "detect_format",
+    "format_for_writing",
     "parse_duration",
     "provider_ids",
     "read",
@@ -72,6 +73,11 @@ def read(path: str | Path, format: str | None = None) -> pl.DataFrame:
     ('Jóga', 305000)
     """
     return playlists_to_frame(read_playlists(path, format))
+
+
+def format_for_writing(path: str | Path, format: str | None = None) -> Format:
+    """The format ``write`` would use for ``path``: ``format`` if given, else the extension."""
+    return for_writing(Path(path), format)
 
 
 def write_playlists(playlists: list[Playlist], path: str | Path, format: str | None = None) -> None:

@@ -45,6 +45,7 @@ register(
         csv_generic.decode,
         csv_generic.encode,
         csv_generic.sniff,
+        multi=True,  # a playlist column names each row's playlist
         description="CSV with common header names",
     )
 )

@@ -74,3 +74,21 @@ def test_unknown_output_format_is_a_clear_error(
     assert "cannot tell the format" in capsys.readouterr().err
     assert main(["convert", str(FIXTURES / "generic.csv"), str(tmp_path / "x"), "--to", "wav"]) == 1
     assert "unknown format 'wav'" in capsys.readouterr().err
+
+
+def test_convert_splits_several_playlists_for_one_playlist_formats(tmp_path: Path) -> None:
+    source = FIXTURES / "Playlist1.json"
+    assert main(["convert", str(source), str(tmp_path / "out.m3u8")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out-Podcasts-to-finish.m3u8",
+        "out-Summer-23.m3u8",
+    ]
+    summer = formats.read_playlists(tmp_path / "out-Summer-23.m3u8")
+    assert [p.name for p in summer] == ["Summer '23"]
+    assert main(["convert", str(source), str(tmp_path / "all.m3u8"), "--merge"]) == 0
+    assert formats.read(tmp_path / "all.m3u8").height == 4
+    assert main(["convert", str(source), str(tmp_path / "all.csv")]) == 0  # CSV holds several
+    assert [p.name for p in formats.read_playlists(tmp_path / "all.csv")] == [
+        "Summer '23",
+        "Podcasts to finish",
+    ]

@@ -3,6 +3,7 @@ golden files through every reader."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,6 @@ def _damaged(draw: st.DrawFn) -> bytes:
 def test_readers_raise_only_format_errors(fmt: str, data: bytes, tmp_path: Path) -> None:
     path = tmp_path / "fuzz.bin"
     path.write_bytes(data)
-    try:
+    with contextlib.suppress(FormatError):  # anything else fails the test
         formats.read(path, fmt)
-    except FormatError:
-        pass
     formats.validate(path, fmt)  # never raises: problems are returned
