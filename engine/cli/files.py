@@ -13,6 +13,9 @@ from engine import formats
 from engine.errors import DataError
 
 
+_NAMES = ", ".join(sorted(formats.FORMATS))
+
+
 def _slug(name: str | None, index: int) -> str:
     slug = re.sub(r"[^\w.-]+", "-", name or "", flags=re.UNICODE).strip("-._")
     return slug or f"playlist-{index + 1}"
@@ -37,8 +40,12 @@ def split_targets(target: Path, playlists: list[formats.Playlist], fmt: str) -> 
 def convert(
     source: Path = typer.Argument(..., help="Playlist file to read."),
     target: Path = typer.Argument(..., help="File to write."),
-    from_format: str | None = typer.Option(None, "--from", help="Input format (default: sniffed)."),
-    to_format: str | None = typer.Option(None, "--to", help="Output format (default: extension)."),
+    from_format: str | None = typer.Option(
+        None, "--from", help=f"Input format ({_NAMES}; default: sniffed)."
+    ),
+    to_format: str | None = typer.Option(
+        None, "--to", help=f"Output format ({_NAMES}; default: from the extension)."
+    ),
     merge: bool = typer.Option(
         False,
         "--merge",
