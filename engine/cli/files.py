@@ -12,7 +12,6 @@ from rich.table import Table
 from engine import formats
 from engine.errors import DataError
 
-
 _NAMES = ", ".join(sorted(formats.FORMATS))
 
 
