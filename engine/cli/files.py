@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from engine import formats
-from engine.errors import DataError
+from engine.errors import DataError, FormatError
+
+MAX_PROBLEMS_SHOWN = 20
+"""``inspect`` lists this many problems; ``validate`` lists them all."""
 
 _NAMES = ", ".join(sorted(formats.FORMATS))
 
@@ -102,18 +105,26 @@ def inspect(
 ) -> None:
     """Summary table: tracks, with ISRC, with duration, problems found."""
     fmt = from_format or formats.detect_format(file)
-    playlists = formats.read_playlists(file, fmt)
     problems = formats.validate(file, fmt)
-    table = Table(title=f"{file} ({fmt})")
-    for column in ("playlist", "tracks", "with ISRC", "with duration"):
-        table.add_column(column, justify="left" if column == "playlist" else "right")
-    for name, tracks, with_isrc, with_duration in summary(playlists):
-        table.add_row(name, str(tracks), str(with_isrc), str(with_duration))
     console = Console(width=100)
-    console.print(table)
+    try:
+        playlists = formats.read_playlists(file, fmt)
+    except FormatError:
+        playlists = None
+    if playlists is not None:
+        table = Table(title=f"{file} ({fmt})")
+        for column in ("playlist", "tracks", "with ISRC", "with duration"):
+            table.add_column(column, justify="left" if column == "playlist" else "right")
+        for name, tracks, with_isrc, with_duration in summary(playlists):
+            table.add_row(name, str(tracks), str(with_isrc), str(with_duration))
+        console.print(table)
     console.print(f"problems found: {len(problems)}")
-    for problem in problems[:20]:
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
         console.print(f"  {problem}", markup=False)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        console.print(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more (crossfade validate)")
+    if playlists is None:
+        raise DataError(f"{file}: cannot be read as {fmt} ({len(problems)} problem(s))")
 
 
 def register(app: typer.Typer) -> None:

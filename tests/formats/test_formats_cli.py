@@ -92,3 +92,11 @@ def test_convert_splits_several_playlists_for_one_playlist_formats(tmp_path: Pat
         "Summer '23",
         "Podcasts to finish",
     ]
+
+
+def test_inspect_an_unreadable_file_lists_its_problems(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(FIXTURES / "broken.pif.json")]) == 1
+    captured = capsys.readouterr()
+    assert "problems found: 12" in captured.out
+    assert "/playlists/0/tracks/2: unknown field 'titel'" in captured.out
+    assert "cannot be read as pif" in captured.err
