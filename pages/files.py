@@ -41,7 +41,7 @@ def export_section(rt: Runtime, user: CurrentUser) -> None:
     names = dict(zip(table["id"].to_list(), table["name"].to_list(), strict=True))
     cols = st.columns(2)
     playlist = cols[0].selectbox(
-        "Playlist", list(names), format_func=names.get, key="cf_files_playlist"
+        "Playlist", list(names), format_func=lambda v: str(names[v]), key="cf_files_playlist"
     )
     choices = {c.name: c for c in files.format_choices()}
     fmt = cols[1].selectbox(

@@ -26,7 +26,7 @@ def _chart(frame: pl.DataFrame, title: str, chart: alt.Chart) -> None:
     if not frame.height:
         st.caption("Nothing to show yet.")
         return
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart.properties(height=240), width="stretch")
 
 
 def charts(rt: Runtime, user: CurrentUser) -> None:
@@ -40,7 +40,7 @@ def charts(rt: Runtime, user: CurrentUser) -> None:
             size,
             "Library size over time",
             alt.Chart(size)
-            .mark_area(line=True, opacity=0.4)
+            .mark_area(line=True, point=True, opacity=0.4)
             .encode(x=alt.X("day:T", title="day"), y=alt.Y("tracks:Q", title="tracks")),
         )
     with top[1]:

@@ -41,7 +41,9 @@ def _stored_source(rt: Runtime, user: CurrentUser, with_snapshot: bool) -> dict[
         st.info("No playlists in Crossfade yet.")
         return None
     names = dict(zip(table["id"].to_list(), table["name"].to_list(), strict=True))
-    playlist = st.selectbox("Playlist", list(names), format_func=names.get, key="cf_tr_playlist")
+    playlist = st.selectbox(
+        "Playlist", list(names), format_func=lambda v: str(names[v]), key="cf_tr_playlist"
+    )
     if playlist is None:
         return None
     if not with_snapshot:
@@ -56,7 +58,9 @@ def _stored_source(rt: Runtime, user: CurrentUser, with_snapshot: bool) -> dict[
         r["id"]: f"{r['taken_at']:%Y-%m-%d %H:%M} · {r['items']} tracks"
         for r in snapshots.iter_rows(named=True)
     }
-    snapshot = st.selectbox("Snapshot", list(labels), format_func=labels.get, key="cf_tr_snapshot")
+    snapshot = st.selectbox(
+        "Snapshot", list(labels), format_func=lambda v: str(labels[v]), key="cf_tr_snapshot"
+    )
     return None if snapshot is None else {"snapshot_id": int(snapshot)}
 
 
@@ -66,7 +70,11 @@ def _provider_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
         st.info("Connect a provider first (Connections).")
         return None
     by_id = {a.id: a.provider for a in accounts}
-    account = st.selectbox("From account", list(by_id), format_func=by_id.get, key="cf_tr_account")
+    account = st.selectbox(
+        "From account", list(by_id), format_func=lambda v: str(by_id[v]), key="cf_tr_account"
+    )
+    if account is None:
+        return None
     if st.button("Load its playlists", key="cf_tr_load"):
         with _ui.guarded():
             found = transfer.provider_playlists(rt, user.id, int(account))
@@ -75,11 +83,13 @@ def _provider_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
                 "items": [(p.id, f"{p.name} ({p.track_count or '?'} tracks)") for p in found],
             }
     loaded = st.session_state.get("cf_tr_remote_list")
-    options = {"liked": "Liked tracks"}
+    options: dict[str, str] = {"liked": "Liked tracks"}
     if loaded and loaded["account"] == account:
         options.update(dict(loaded["items"]))
-    remote = st.selectbox("Playlist", list(options), format_func=options.get, key="cf_tr_remote")
-    return {"account_id": int(account), "provider_playlist_id": remote}
+    remote = st.selectbox(
+        "Playlist", list(options), format_func=lambda v: str(options[v]), key="cf_tr_remote"
+    )
+    return {"account_id": int(account), "provider_playlist_id": remote or "liked"}
 
 
 def _file_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
@@ -100,7 +110,13 @@ def _file_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
 
 
 def _source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
-    kind = st.radio("Source", list(KINDS), format_func=KINDS.get, key="cf_tr_kind", horizontal=True)
+    kind = st.radio(
+        "Source",
+        list(KINDS),
+        format_func=lambda v: str(KINDS[v]),
+        key="cf_tr_kind",
+        horizontal=True,
+    )
     if kind == "playlist":
         return _stored_source(rt, user, with_snapshot=False)
     if kind == "snapshot":
@@ -165,12 +181,16 @@ def main() -> None:
         st.warning("No connected target account: connect a provider on the Connections page.")
         return
     by_id = {a.id: f"{a.provider} · {a.display_name or a.external_user_id or ''}" for a in targets}
-    target = st.selectbox("Target", list(by_id), format_func=by_id.get, key="cf_tr_target")
+    target = st.selectbox(
+        "Target", list(by_id), format_func=lambda v: str(by_id[v]), key="cf_tr_target"
+    )
+    if target is None:
+        return
     st.text_input("Name of the new playlist (optional)", key="cf_tr_name")
     policy = st.radio(
         "Uncertain matches",
         list(POLICIES),
-        format_func=POLICIES.get,
+        format_func=lambda v: str(POLICIES[v]),
         key="cf_tr_policy",
         horizontal=True,
     )
