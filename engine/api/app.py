@@ -7,8 +7,16 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from engine.api import problems, routes_exports, routes_jobs, routes_library, routes_reviews
+from engine.api import (
+    problems,
+    routes_connect,
+    routes_exports,
+    routes_jobs,
+    routes_library,
+    routes_reviews,
+)
 from engine.api.deps import reject_unknown_query, require_flag
+from engine.auth.endpoint import SessionFactory
 from engine.runtime import Runtime
 
 DESCRIPTION = """
@@ -22,10 +30,16 @@ document (`application/problem+json`). A switched-off feature answers 503.
 
 
 def create_app(
-    runtime: Runtime, *, start_jobs: bool = True, progress_poll_s: float = 0.5
+    runtime: Runtime,
+    *,
+    start_jobs: bool = True,
+    progress_poll_s: float = 0.5,
+    http_factory: SessionFactory | None = None,
 ) -> FastAPI:
     """The API over ``runtime``. ``start_jobs=False`` leaves submitted jobs
-    queued for a worker (``crossfade worker``) instead of running them here.
+    queued for a worker (``crossfade worker``) instead of running them here;
+    ``http_factory`` is the outbound HTTP used by OAuth callbacks (default: one
+    built from settings per call; tests pass one over the sandbox).
     Nothing connects until the first request."""
     app = FastAPI(
         title="Crossfade API",
@@ -38,8 +52,9 @@ def create_app(
     app.state.runtime = runtime
     app.state.start_jobs = start_jobs
     app.state.progress_poll_s = progress_poll_s
+    app.state.http_factory = http_factory
     problems.install(app)
-    for module in (routes_library, routes_jobs, routes_reviews, routes_exports):
+    for module in (routes_library, routes_connect, routes_jobs, routes_reviews, routes_exports):
         # any operation may get a malformed body (400), invalid input (422)
         # or find the API switched off (503)
         app.include_router(module.router, responses=problems.problem_responses(400, 422, 503))
