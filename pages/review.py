@@ -237,6 +237,10 @@ def _panel(rt: Runtime, user: CurrentUser) -> None:
         _recent(rt, user)
         return
     item = page.items[0]
+    try:
+        item = review.complete_from_provider(rt, user.id, item, config)
+    except CrossfadeError as exc:
+        st.caption(f"Candidate details from {item.target_provider} are unavailable: {exc}")
     metrics[2].metric("Matcher's score", f"{item.score:.2f}" if item.score is not None else "—")
     left, right = st.columns([1, 2], gap="large")
     with left:

@@ -10,7 +10,7 @@ store, and missing parts are scored with :func:`engine.matching.score_pairs`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -358,6 +358,67 @@ def mark_all_not_available(runtime: Runtime, user_id: int, decision_ids: list[in
     return len(decision_ids)
 
 
+def _account_id(runtime: Runtime, user_id: int, provider: str) -> int | None:
+    with Session(runtime.engine) as session:
+        found = session.scalar(
+            select(ProviderAccount.id).where(
+                ProviderAccount.user_id == user_id,
+                ProviderAccount.provider == provider,
+                ProviderAccount.status == "connected",
+            )
+        )
+    return None if found is None else int(found)
+
+
+def complete_from_provider(
+    runtime: Runtime, user_id: int, item: ReviewItem, config: MatchConfig | None = None
+) -> ReviewItem:
+    """Fill in candidates known only by id (what ``migrate`` records) from the
+    target provider: the text search the transfer ran, plus an ISRC lookup,
+    through the user's account (the HTTP stack caches both). Their parts are
+    then scored. Without a connected account the item is returned as it is."""
+    missing = {c.track.id for c in item.candidates if not c.track.title}
+    account_id = _account_id(runtime, user_id, item.target_provider) if missing else None
+    if account_id is None:
+        return item
+    from engine.jobs.connect import open_account
+    from engine.jobs.plan import search_query
+
+    with open_account(runtime, account_id, user_id=user_id) as client:
+        frames = [client.search_tracks(search_query(item.source.title, item.source.artists), 10)]
+        if item.source.isrc and client.capabilities.isrc_lookup != "none":
+            frames.append(client.lookup_isrcs([item.source.isrc]))
+    found: dict[str, TrackView] = {}
+    for frame in frames:
+        for row in frame.iter_rows(named=True):
+            pid = str(row.get("provider_id") or "")
+            if pid in missing and pid not in found:
+                found[pid] = TrackView(
+                    id=pid,
+                    title=row["title"],
+                    artists=list(row["artists"] or []),
+                    album=row["album"],
+                    duration_ms=row["duration_ms"],
+                    isrc=row["isrc"],
+                    url=row.get("url") or track_link(item.target_provider, pid),
+                )
+    if not found:
+        return item
+    views = list(found.values())
+    scored = dict(
+        zip(found, score_candidates(item.source, views, config or MatchConfig()), strict=True)
+    )
+    candidates = []
+    for candidate in item.candidates:
+        if candidate.track.id in found:
+            new_score, parts = scored[candidate.track.id]
+            score = candidate.score if candidate.score is not None else new_score
+            candidate = Candidate(found[candidate.track.id], score, parts)
+        candidates.append(candidate)
+    candidates.sort(key=lambda c: -1.0 if c.score is None else c.score, reverse=True)
+    return replace(item, candidates=candidates)
+
+
 def search_target(
     runtime: Runtime, user_id: int, provider: str, query: str, *, limit: int = 10
 ) -> list[TrackView]:
@@ -366,12 +427,7 @@ def search_target(
 
     if not query.strip():
         raise UsageError("type something to search for")
-    with Session(runtime.engine) as session:
-        account_id = session.scalar(
-            select(ProviderAccount.id).where(
-                ProviderAccount.user_id == user_id, ProviderAccount.provider == provider
-            )
-        )
+    account_id = _account_id(runtime, user_id, provider)
     if account_id is None:
         raise NotFoundError(f"no {provider} account connected: connect it on the Connections page")
     with open_account(runtime, int(account_id), user_id=user_id) as client:

@@ -16,12 +16,15 @@ from streamlit.testing.v1 import AppTest
 
 from engine import jobs
 from engine.auth.crypto import generate_key
+from engine.frame import tracks_frame
 from engine.runtime import Runtime
 from engine.samples import CATALOG, sample_path
 from engine.sandbox import Sandbox
 from engine.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from engine.sandbox.server import SandboxServer
 from engine.settings import Settings
+from engine.store import repo
+from engine.store.db import session_scope
 
 
 @pytest.fixture
@@ -107,6 +110,43 @@ def test_connect_import_dry_run_transfer_disconnect(
     listing = page("jobs")
     no_errors(listing)
     assert listing.dataframe[0].value["state"].tolist() == ["succeeded"]
+
+    # Pending reviews recorded with bare candidate ids (as migrate records them)
+    # are completed from the provider for display: titles and part scores.
+    with session_scope(app_runtime.engine) as session:
+        uid = repo.local_user(session).id
+        (track_id,) = repo.upsert_tracks(
+            session,
+            tracks_frame(
+                [
+                    {
+                        "title": "MALAMENTE - Cap.1: Augurio",
+                        "artists": ["ROSALÍA"],
+                        "album": "El Mal Querer",
+                        "duration_ms": 150_500,
+                    }
+                ]
+            ),
+        )
+        repo.record_decision(
+            session,
+            uid,
+            track_id,
+            "deezer",
+            status="pending",
+            score=0.7,
+            tier="review",
+            candidates=["747950875", "999999999"],
+        )
+    review = page("review")
+    no_errors(review)
+    while review.metric[0].value != "1":  # decide the transfer's own reviews first
+        next(b for b in review.button if b.label == "Save decision").click().run()
+        no_errors(review)
+    options = review.radio(key="cf_review_choice").options
+    assert options[0].startswith("MALAMENTE - Cap.1: Augurio — ROSALÍA")
+    assert "no details stored" in options[1]
+    assert review.dataframe[0].value["title match"].iloc[0] > 0.8
 
     at = page("connections")
     at.button(key="cf_conn_drop_deezer").click().run()
