@@ -25,6 +25,8 @@ from engine.runtime import Runtime
 from engine.store.db import session_scope
 from pages import _ui
 
+NAMES = {"spotify": "Spotify", "deezer": "Deezer", "tidal": "TIDAL", "youtube": "YouTube"}
+
 BADGES = {
     "connected": ":green-badge[connected]",
     "needs_reconnect": ":orange-badge[needs reconnect]",
@@ -104,7 +106,8 @@ def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStat
         st.context.url, item.app.redirect_uri if item.app else None
     )
     with st.container(border=True):
-        st.markdown(f"#### {provider.capitalize()} {BADGES.get(item.status, item.status)}")
+        name = NAMES.get(provider, provider.capitalize())
+        st.markdown(f"#### {name} {BADGES.get(item.status, item.status)}")
         account = item.account
         if account:
             who = account.display_name or account.external_user_id or "unknown account"
@@ -135,7 +138,7 @@ def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStat
             )
         url = st.session_state.get(f"cf_conn_url_{provider}")
         if url:
-            st.link_button(f"Continue to {provider} to sign in ↗", url)
+            st.link_button(f"Continue to {name} to sign in ↗", url, type="primary")
         if item.app is None:
             st.caption("Add your app's credentials below first.")
         with st.expander(

@@ -220,6 +220,10 @@ def main() -> None:
                 name=st.session_state.get("cf_tr_name"),
                 review_policy=str(policy),
             )
+    st.caption(
+        "Submitting the same transfer again within 24 hours follows the job already "
+        "started (see Jobs to retry a failed one)."
+    )
     job_id = st.session_state.get("cf_tr_job")
     if job_id:
         st.markdown("##### Transfer job")
