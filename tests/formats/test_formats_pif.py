@@ -116,8 +116,11 @@ _track = st.fixed_dictionaries(
         "provider": st.none() | _provider,
         "provider_id": st.none() | _text,
         "url": st.none() | _text,
-        "extras": st.dictionaries(_key, _text, max_size=3)
-        | st.dictionaries(_provider.map(lambda p: "ids." + p), _text.filter(bool), max_size=2),
+        "extras": st.builds(
+            lambda plain, ids: {**plain, **ids},
+            st.dictionaries(_key, _text, max_size=3),
+            st.dictionaries(_provider.map(lambda p: "ids." + p), _text.filter(bool), max_size=2),
+        ),
     }
 )
 _playlist_name = st.none() | st.text(min_size=1, max_size=10)
