@@ -22,22 +22,32 @@ from engine.store.tracks import provider_ids_of
 
 _TRACK_COLUMNS = "t.title, t.artists, t.album, t.duration_ms, t.isrc, t.explicit, t.release_date"
 
+# The page is cut before tracks are joined: otherwise Postgres joins every item
+# of a long playlist to tracks and sorts them all to return a hundred.
 _EFFECTIVE_SQL = f"""
 SELECT v.position, v.track_id, v.snapshot_id, v.override_action, {_TRACK_COLUMNS}
-FROM v_playlist_item_effective AS v
+FROM (
+    SELECT position, track_id, snapshot_id, override_action
+    FROM v_playlist_item_effective
+    WHERE playlist_id = :playlist_id
+    ORDER BY position
+    LIMIT :limit OFFSET :offset
+) AS v
 JOIN tracks AS t ON t.id = v.track_id
-WHERE v.playlist_id = :playlist_id
 ORDER BY v.position
-LIMIT :limit OFFSET :offset
 """
 
 _SNAPSHOT_SQL = f"""
 SELECT si.position, si.track_id, si.snapshot_id, NULL AS override_action, {_TRACK_COLUMNS}
-FROM snapshot_items AS si
+FROM (
+    SELECT position, track_id, snapshot_id
+    FROM snapshot_items
+    WHERE snapshot_id = :snapshot_id
+    ORDER BY position
+    LIMIT :limit OFFSET :offset
+) AS si
 JOIN tracks AS t ON t.id = si.track_id
-WHERE si.snapshot_id = :snapshot_id
 ORDER BY si.position
-LIMIT :limit OFFSET :offset
 """
 
 _NO_LIMIT = 2**62

@@ -7,10 +7,10 @@ known by the same provider id, else by the same ISRC and title.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,9 @@ from engine.store.models import Track, TrackProviderId, utcnow
 
 NON_IDENTIFYING_PROVIDERS = frozenset({"", "file"})
 """Providers whose ``provider_id`` is not a stable track id (a path in a file)."""
+
+LOOKUP_CHUNK = 5000
+"""Values per IN list when looking up known ids (within SQLite's 32,766 limit)."""
 
 PidKey = tuple[str, str]
 IsrcKey = tuple[str, str]
@@ -52,7 +55,7 @@ def track_ids_by_provider_id(session: Session, keys: Iterable[PidKey]) -> dict[P
         by_provider.setdefault(provider, []).append(provider_id)
     found: dict[PidKey, int] = {}
     for provider, ids in by_provider.items():
-        for part in chunks(sorted(ids)):
+        for part in chunks(sorted(ids), LOOKUP_CHUNK):
             query = select(TrackProviderId.provider_track_id, TrackProviderId.track_id).where(
                 TrackProviderId.provider == provider, TrackProviderId.provider_track_id.in_(part)
             )
@@ -64,7 +67,7 @@ def track_ids_by_provider_id(session: Session, keys: Iterable[PidKey]) -> dict[P
 def _track_ids_by_isrc(session: Session, keys: Iterable[IsrcKey]) -> dict[IsrcKey, int]:
     wanted = set(keys)
     found: dict[IsrcKey, int] = {}
-    for part in chunks(sorted({isrc for isrc, _ in wanted})):
+    for part in chunks(sorted({isrc for isrc, _ in wanted}), LOOKUP_CHUNK):
         query = select(Track.id, Track.isrc, Track.title).where(Track.isrc.in_(part))
         for track_id, isrc, title in session.execute(query.order_by(Track.id)):
             key = (isrc, normalise_title(title))
@@ -90,17 +93,22 @@ def _track_values(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _table(model: type[Track] | type[TrackProviderId]) -> Table:
+    # Core inserts: the ORM's bulk path costs more than the database on 10k+ rows
+    return cast(Table, model.__table__)
+
+
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(TrackProviderId).on_conflict_do_nothing()
+        statement: Any = postgresql.insert(_table(TrackProviderId)).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        statement = sqlite.insert(TrackProviderId).on_conflict_do_nothing()
+        statement = sqlite.insert(_table(TrackProviderId)).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and Postgres are supported
         statement = insert(TrackProviderId)
-    session.execute(statement, rows)
+    session.connection().execute(statement, rows)
 
 
 def upsert_tracks(session: Session, frame: pl.DataFrame) -> list[int]:
@@ -141,8 +149,9 @@ def upsert_tracks(session: Session, frame: pl.DataFrame) -> list[int]:
         group_of_row[index] = group
 
     if new_values:
-        statement = insert(Track).returning(Track.id, sort_by_parameter_order=True)
-        new_ids = list(session.scalars(statement, new_values))
+        table = _table(Track)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        new_ids = list(session.connection().execute(statement, new_values).scalars())
         for index, group in group_of_row.items():
             resolved[index] = new_ids[group]
 
@@ -173,7 +182,7 @@ def provider_ids_of(
 ) -> dict[int, dict[str, str]]:
     """track id -> {provider: provider track id} (the lowest-id one per provider)."""
     result: dict[int, dict[str, str]] = {}
-    for part in chunks(sorted(set(track_ids))):
+    for part in chunks(sorted(set(track_ids)), LOOKUP_CHUNK):
         query = (
             select(
                 TrackProviderId.track_id,
