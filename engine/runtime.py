@@ -19,6 +19,7 @@ from engine.settings import Settings
 from engine.store.db import make_engine, migrate
 
 if TYPE_CHECKING:
+    import httpx
     from redis import Redis
 
     from engine.http.factory import HttpFactory
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 class Runtime:
     settings: Settings
     _migrated: bool = field(default=False, init=False)
+    http_transport: httpx.BaseTransport | None = field(default=None, kw_only=True, repr=False)
+    """Where :attr:`http` sends requests (tests: the sandbox's transport); None = the network."""
 
     @cached_property
     def engine(self) -> Engine:
@@ -51,7 +54,7 @@ class Runtime:
         rate limiter, breaker, cache and counters (through Redis when set)."""
         from engine.http.factory import HttpFactory
 
-        return HttpFactory(self.settings, redis=self.redis)
+        return HttpFactory(self.settings, redis=self.redis, transport=self.http_transport)
 
     def close(self) -> None:
         if "http" in self.__dict__:
