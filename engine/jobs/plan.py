@@ -225,9 +225,15 @@ def _lookup_and_search(
         todo = [q for q in queries if q not in log.searched]
         ctx.progress.phase("searching", total=len(queries), done=len(queries) - len(todo))
         limit = min(SEARCH_LIMIT, caps.search_limit_max)
-        for query in todo:
-            log.add(provider.search_tracks(query, limit=limit), query=query)
-            ctx.progress.advance()
+        # Queries go to ``search_many`` in groups whose results fill one page of
+        # ids (YouTube then asks the durations of all of them in one call), and
+        # small enough that a quota stop loses little; each result is logged.
+        group = max(1, caps.page_size_max // limit)
+        for start in range(0, len(todo), group):
+            chunk = todo[start : start + group]
+            for query, found in zip(chunk, provider.search_many(chunk, limit=limit), strict=True):
+                log.add(found, query=query)
+            ctx.progress.advance(len(chunk))
 
 
 def curator_rules(

@@ -71,6 +71,20 @@ class AlbumInfo:
     release_date: str | None = None
 
 
+class _Searches(Protocol):
+    def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame: ...
+
+
+class ProviderDefaults:
+    """Default implementations of the :class:`Provider` methods that can be
+    written in terms of the others; provider classes inherit it and override
+    what their API does better."""
+
+    def search_many(self: _Searches, queries: Sequence[str], limit: int = 10) -> list[pl.DataFrame]:
+        """One :meth:`Provider.search_tracks` per query, in order."""
+        return [self.search_tracks(query, limit) for query in queries]
+
+
 @runtime_checkable
 class Provider(Protocol):
     """A streaming provider's catalogue and the current user's library."""
@@ -110,6 +124,14 @@ class Provider(Protocol):
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         """Free-text track search, as a canonical frame ranked as the API ranks."""
+        ...
+
+    def search_many(self, queries: Sequence[str], limit: int = 10) -> list[pl.DataFrame]:
+        """:meth:`search_tracks` of each query, in order (one frame per query).
+
+        Providers whose search needs a second call per result set (YouTube's
+        durations) batch that call across the queries; the others inherit
+        :meth:`ProviderDefaults.search_many`."""
         ...
 
     def create_playlist(

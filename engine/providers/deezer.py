@@ -26,7 +26,13 @@ from engine.errors import (
 )
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
 from engine.providers._common import append_batches, chunks, frame_from, json_body, tail_check
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+from engine.providers.base import (
+    AlbumInfo,
+    Capabilities,
+    PlaylistInfo,
+    ProviderDefaults,
+    UserInfo,
+)
 
 CAPABILITIES = Capabilities(
     # Deezer's published content limit for a playlist is 2,000 tracks (support article
@@ -110,7 +116,7 @@ def _ok(result: Any, what: str) -> None:
         raise ProviderError(f"{what} was refused (answer: {result!r})", provider="deezer")
 
 
-class Deezer:
+class Deezer(ProviderDefaults):
     """Deezer API for one user."""
 
     name: ClassVar[str] = "deezer"

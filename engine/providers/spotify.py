@@ -24,7 +24,13 @@ from engine.providers._common import (
     json_body,
     tail_check,
 )
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+from engine.providers.base import (
+    AlbumInfo,
+    Capabilities,
+    PlaylistInfo,
+    ProviderDefaults,
+    UserInfo,
+)
 
 ApiForm = Literal["2026", "pre-2026"]
 
@@ -119,7 +125,7 @@ def playlist_entry_rows(page: dict[str, Any], start: int = 0) -> list[dict[str, 
     return rows
 
 
-class Spotify:
+class Spotify(ProviderDefaults):
     """Spotify Web API for one user."""
 
     name: ClassVar[str] = "spotify"

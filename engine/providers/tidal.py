@@ -26,7 +26,13 @@ from engine.providers._common import (
     iso_duration_ms,
     json_body,
 )
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+from engine.providers.base import (
+    AlbumInfo,
+    Capabilities,
+    PlaylistInfo,
+    ProviderDefaults,
+    UserInfo,
+)
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -148,7 +154,7 @@ def relationship_rows(document: dict[str, Any], start: int = 0) -> list[dict[str
     return rows
 
 
-class Tidal:
+class Tidal(ProviderDefaults):
     """TIDAL API v2 for one user."""
 
     name: ClassVar[str] = "tidal"

@@ -26,7 +26,13 @@ from engine.providers._common import (
     iso_duration_ms,
     json_body,
 )
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+from engine.providers.base import (
+    AlbumInfo,
+    Capabilities,
+    PlaylistInfo,
+    ProviderDefaults,
+    UserInfo,
+)
 
 METHOD_COSTS: dict[str, int] = {
     # quota-costs.json costs_classic_table
@@ -141,7 +147,7 @@ def video_row(video_id: str, snippet: dict[str, Any], **extras: Any) -> dict[str
     }
 
 
-class YouTube:
+class YouTube(ProviderDefaults):
     """YouTube Data API v3 for one user (their own channel)."""
 
     name: ClassVar[str] = "youtube"
@@ -217,7 +223,12 @@ class YouTube:
             params = {**params, "pageToken": token}
 
     def _with_durations(self, rows: list[dict[str, Any]]) -> pl.DataFrame:
-        """Fill ``duration_ms`` from ``videos.list`` (50 ids per call, 1 unit each)."""
+        self._fill_durations(rows)
+        return frame_from(rows)
+
+    def _fill_durations(self, rows: list[dict[str, Any]]) -> None:
+        """Set each row's ``duration_ms`` from ``videos.list`` (50 ids per call,
+        1 unit each)."""
         ids = list(dict.fromkeys(r["provider_id"] for r in rows))
         durations: dict[str, int | None] = {}
         for batch in chunks(ids, CAPABILITIES.page_size_max):
@@ -230,7 +241,6 @@ class YouTube:
                 )
         for row in rows:
             row["duration_ms"] = durations.get(row["provider_id"])
-        return frame_from(rows)
 
     # -- reads ----------------------------------------------------------------------
     def current_user(self) -> UserInfo:
@@ -305,8 +315,20 @@ class YouTube:
         return frame_from([])
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
-        if not query.strip():
+        return self.search_many([query], limit)[0]
+
+    def search_many(self, queries: Sequence[str], limit: int = 10) -> list[pl.DataFrame]:
+        """One ``search.list`` (100 units) per query, then the durations of all
+        their videos together: ``videos.list`` with up to 50 ids per call
+        (1 unit each) instead of one call per search."""
+        if any(not query.strip() for query in queries):
             raise UsageError("search query is empty")
+        found = [self._search_rows(query, limit) for query in queries]
+        every = [row for rows in found for row in rows]
+        self._fill_durations(every)
+        return [frame_from(rows) for rows in found]
+
+    def _search_rows(self, query: str, limit: int) -> list[dict[str, Any]]:
         params = {
             "part": "snippet",
             "q": query,
@@ -315,12 +337,11 @@ class YouTube:
             "maxResults": max(1, min(limit, CAPABILITIES.search_limit_max)),
         }
         results = self._get("search.list", "/search", params, cache=True).get("items") or []
-        rows = [
+        return [
             video_row(r["id"]["videoId"], r.get("snippet") or {})
             for r in results
             if (r.get("id") or {}).get("videoId")
         ]
-        return self._with_durations(rows) if rows else frame_from([])
 
     # -- writes ---------------------------------------------------------------------
     def create_playlist(

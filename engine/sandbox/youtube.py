@@ -428,7 +428,12 @@ class YoutubeApi(YoutubeResources, ProviderApi):
         return json_response(
             200,
             self.list_body(
-                request, "video", tracks, lambda t: self.video_resource(t, parts), low=1
+                request,
+                "video",
+                tracks,
+                lambda t: self.video_resource(t, parts),
+                low=1,
+                whole=bool(ids) and request.arg("myRating") != "like",
             ),
         )
 

@@ -89,10 +89,22 @@ class YoutubeResources:
         return "UC" + derive_id("youtube", "channel", user_id) + derive_id("youtube", "c2", user_id)
 
     def list_body(
-        self, request: SandboxRequest, kind: str, items: list[Any], render: Any, *, low: int = 0
+        self,
+        request: SandboxRequest,
+        kind: str,
+        items: list[Any],
+        render: Any,
+        *,
+        low: int = 0,
+        whole: bool = False,
     ) -> dict[str, Any]:
-        limit = request.int_arg("maxResults", 5, low=low, high=PAGE_MAX)
-        offset = _from_token(request.arg("pageToken"))
+        """One page of ``items``; ``whole`` answers them all at once (a list by
+        ``id``, where ``maxResults`` "is not supported")."""
+        if whole:
+            limit, offset = len(items), 0
+        else:
+            limit = request.int_arg("maxResults", 5, low=low, high=PAGE_MAX)
+            offset = _from_token(request.arg("pageToken"))
         chunk = items[offset : offset + limit]
         rendered = [render(x) for x in chunk]
         body: dict[str, Any] = {

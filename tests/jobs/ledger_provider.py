@@ -25,7 +25,7 @@ from sqlalchemy import insert, select
 from engine.errors import NotFoundError, PlaylistFullError
 from engine.frame import conform, tracks_frame
 from engine.jobs.connect import register_opener
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, UserInfo
+from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, ProviderDefaults, UserInfo
 from engine.runtime import Runtime
 from engine.store.models import ProviderAccount
 
@@ -43,7 +43,7 @@ LEDGER_CAPS = Capabilities(
 )
 
 
-class LedgerProvider:
+class LedgerProvider(ProviderDefaults):
     name: ClassVar[str] = "ledger"
     capabilities: ClassVar[Capabilities] = LEDGER_CAPS
 

@@ -137,6 +137,28 @@ def test_text_search(world: World, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_search_many_answers_each_query_in_order(world: World, name: str) -> None:
+    queries = ["Song number 042", "Song number 007", "Song number 113"]
+    frames = world.client(name).search_many(queries, limit=2)
+    assert [f["title"][0] for f in frames] == [q for q in queries]
+    single = world.client(name).search_tracks(queries[1], limit=2)
+    assert frames[1]["provider_id"].to_list() == single["provider_id"].to_list()
+    assert frames[1]["duration_ms"].to_list() == single["duration_ms"].to_list()
+
+
+def test_youtube_search_many_asks_durations_fifty_videos_at_a_time(world: World) -> None:
+    client = world.client("youtube")
+    queries = [f"Song number {i:03d}" for i in range(60)]
+    frames = client.search_many(queries, limit=1)
+    searches = [s for s in world.sent("youtube") if s.url.path.endswith("/search")]
+    videos = [s for s in world.sent("youtube") if s.url.path.endswith("/videos")]
+    assert len(searches) == 60
+    assert [len(v.url.params["id"].split(",")) for v in videos] == [50, 10]
+    assert [f["duration_ms"][0] for f in frames] == [180_000 + i * 1000 for i in range(60)]
+    assert client.quota_by_method()["videos.list"] == 2 * METHOD_COSTS["videos.list"]
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_remove_items(world: World, name: str) -> None:
     ids = world.ids(name, 6)
     playlist_id = world.sandbox.seed_playlist(name, DEFAULT_USER, "To trim", ids)
