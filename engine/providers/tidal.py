@@ -289,13 +289,25 @@ class Tidal(ProviderDefaults):
             )
         return self._user
 
+    def _owner_of(self, resource: dict[str, Any], owned: bool) -> str | None:
+        """The owner from ``relationships.owners.data`` when the document carries
+        it, else the user's id when this client already knows it; never a
+        ``GET /users/me`` of its own (creating a playlist would cost one more
+        request than the API needs)."""
+        owners = ((resource.get("relationships") or {}).get("owners") or {}).get("data")
+        if owners:
+            return str(owners[0].get("id"))
+        if owned and self._user is not None:
+            return self._user.id
+        return None
+
     def _playlist_info(self, resource: dict[str, Any], owned: bool) -> PlaylistInfo:
         attrs = resource.get("attributes") or {}
         links = [x.get("href") for x in attrs.get("externalLinks") or [] if x.get("href")]
         return PlaylistInfo(
             id=str(resource["id"]),
             name=attrs.get("name") or "",
-            owner_id=self.current_user().id if owned else None,
+            owner_id=self._owner_of(resource, owned),
             track_count=attrs.get("numberOfItems"),
             description=attrs.get("description") or None,
             owned=owned,

@@ -44,13 +44,23 @@ def test_bench_meets_its_targets_on_spotify_and_deezer(bench: ModuleType, capsys
     assert "MISSED" not in out
 
 
-def test_tidal_under_faults_arrives_exactly_once(bench: ModuleType, capsys) -> None:
-    # 120 tracks is too few for the 2% floor target (one fixed extra request is
-    # 10% of 10 here), so only the fault and breaker figures are checked.
-    bench.main(
-        ["--tracks", "120", "--providers", "tidal", "--breaker-reset", "0.2", "--no-overhead"]
+def test_tidal_meets_its_floor_and_arrives_exactly_once(bench: ModuleType, capsys) -> None:
+    code = bench.main(
+        [
+            "--tracks",
+            "120",
+            "--providers",
+            "tidal",
+            "--breaker-reset",
+            "0.2",
+            "--no-overhead",
+            "--check",
+        ]
     )
     out = capsys.readouterr().out
+    assert code == 0, out
+    # no GET /users/me of its own: 6 lookups of 20 ISRCs + 1 create + 3 adds of 50
+    assert "tidal        120        10     10" in out
     assert "120/120 arrived, 0 duplicates, exactly once in order: yes" in out
     assert "breaker opened after 5 failures, fast fail sent 0 requests" in out
     assert "closed after probe: yes" in out

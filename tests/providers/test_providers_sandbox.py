@@ -302,3 +302,16 @@ def test_spotify_unreadable_followed_playlist_is_explained(tmp_path: Path) -> No
         with pytest.raises(ProviderError, match="owns or collaborates on") as caught:
             world.client("spotify").playlist_items("someone-elses")
         assert caught.value.kind == "forbidden"
+
+
+def test_tidal_create_playlist_is_one_request(world: World) -> None:
+    client = world.client("tidal", country="GB")
+    created = client.create_playlist("Just one POST")
+    assert [(s.method, s.url.path.rsplit("/", 1)[-1]) for s in world.sent("tidal")] == [
+        ("POST", "playlists")
+    ]
+    assert created.owner_id is None  # the create response does not name the owner
+    user = client.current_user()  # now known: later playlists carry it, at no cost
+    before = len(world.sent("tidal"))
+    assert client.create_playlist("Second").owner_id == user.id
+    assert len(world.sent("tidal")) == before + 1
