@@ -130,14 +130,16 @@ def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
             save.click()  # accept the best candidate (selected by default)
             expect(page.get_by_text("Saved: track")).to_be_visible()
             expect(page.get_by_text("Night Drive", exact=True).first).to_be_visible()
-            page.get_by_text("Night Drive (Live)").first.click()  # another candidate
-            page.get_by_role("button", name="Save decision").click()
+            expect(save).to_have_count(1)  # the fragment's previous render is gone
+            expect(page.get_by_text("Harbour Lights", exact=True)).to_have_count(0)
+            page.get_by_text("Night Drive (Live)").click()  # another candidate
+            save.click()
             expect(page.get_by_text("Saved: track")).to_be_visible()
             expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
 
             page.reload()
             expect(page.get_by_text("Review uncertain matches")).to_be_visible()
-            recent = page.locator("table")
+            recent = page.get_by_test_id("stTableStyledTable")  # "Your recent decisions"
             expect(recent).to_contain_text("Harbour Lights")
             expect(recent).to_contain_text("Night Drive")
             expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
