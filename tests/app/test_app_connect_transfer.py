@@ -147,6 +147,33 @@ def test_connect_import_dry_run_transfer_disconnect(
     assert options[0].startswith("MALAMENTE - Cap.1: Augurio — ROSALÍA")
     assert "no details stored" in options[1]
     assert review.dataframe[0].value["title match"].iloc[0] > 0.8
+    # Search the target by hand and use a result.
+    next(b for b in review.button if b.label == "Search deezer").click().run()
+    no_errors(review)
+    found = review.radio(key="cf_review_found_choice")
+    assert found.options[0].startswith("MALAMENTE - Cap.1: Augurio")
+    next(b for b in review.button if b.label == "Use this track").click().run()
+    no_errors(review)
+    assert review.metric[0].value == "0"
+    with session_scope(app_runtime.engine) as session:
+        rule = repo.curator_rule_for(session, uid, track_id, "deezer")
+        assert rule is not None and rule.target_track_id == "747950875"
+
+    # A provider source: the account's playlists load; liked tracks dry-run.
+    transfer = page("transfer")
+    transfer.radio(key="cf_tr_kind").set_value("provider").run()
+    transfer.button(key="cf_tr_load").click().run()
+    no_errors(transfer)
+    transfer.button(key="cf_tr_dry_run").click().run()
+    no_errors(transfer)
+    assert [m.value for m in transfer.metric] == ["0", "0", "0"]  # no liked tracks
+    remote_id, label = transfer.session_state["cf_tr_remote_list"]["items"][0]
+    assert label.startswith("Road Trip")  # the playlist the migrate job created
+    transfer.selectbox(key="cf_tr_remote").set_value(remote_id)
+    transfer.button(key="cf_tr_dry_run").click().run()
+    no_errors(transfer)
+    moved = {m.label: int(m.value) for m in transfer.metric}
+    assert moved["Would match"] == added and moved["Not found"] == 0  # back onto itself
 
     at = page("connections")
     at.button(key="cf_conn_drop_deezer").click().run()
