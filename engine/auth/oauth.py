@@ -14,8 +14,7 @@ kept hashed server-side and accepted once (see ``states.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -148,10 +147,10 @@ def finish_connect(
     code = callback_params.get("code")
     if not code:
         raise AuthError(f"{provider}: the callback carries no authorization code")
-    with _factory(runtime, http_factory) as factory:
-        endpoint = TokenEndpoint(spec, app, factory)
-        pair = endpoint.exchange_code(code, accepted.redirect_uri, accepted.code_verifier)
-        identity = _identify(runtime, provider, pair, factory)
+    factory = _factory(runtime, http_factory)
+    endpoint = TokenEndpoint(spec, app, factory)
+    pair = endpoint.exchange_code(code, accepted.redirect_uri, accepted.code_verifier)
+    identity = _identify(runtime, provider, pair, factory)
     with session_scope(runtime.engine) as session:
         return save_account(
             session,
@@ -241,15 +240,10 @@ def list_account_info(runtime: Runtime, user_id: int) -> list[AccountInfo]:
 # -- internals -----------------------------------------------------------------------
 
 
-@contextmanager
-def _factory(runtime: Runtime, given: SessionFactory | None) -> Iterator[SessionFactory]:
-    if given is not None:
-        yield given
-        return
-    from engine.http.factory import HttpFactory
-
-    with HttpFactory(runtime.settings, redis=runtime.redis) as factory:
-        yield factory
+def _factory(runtime: Runtime, given: SessionFactory | None) -> SessionFactory:
+    """The given factory, else the process's one (``runtime.http``, closed by
+    the Runtime), so token calls share its breaker, limiter and counters."""
+    return given if given is not None else runtime.http
 
 
 def _account(runtime: Runtime, account_id: int) -> Any:
@@ -290,5 +284,5 @@ def _revoke(
         return
     pair = decrypt_pair(ring, account)
     app = load_app_credentials(session, ring, user_id=account.user_id, provider=account.provider)
-    with _factory(runtime, http_factory) as factory:
-        TokenEndpoint(spec, app, factory).revoke(pair.refresh_token or pair.access_token)
+    factory = _factory(runtime, http_factory)
+    TokenEndpoint(spec, app, factory).revoke(pair.refresh_token or pair.access_token)

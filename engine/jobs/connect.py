@@ -53,20 +53,18 @@ def open_over_http(runtime: Runtime, account: ProviderAccount) -> Iterator[Provi
     """A built-in provider client over the shared HTTP stack (or the sandbox
     when ``settings.sandbox_url`` is set)."""
     from engine.auth.tokens import AccountTokenSource
-    from engine.http.factory import HttpFactory
     from engine.providers import build_provider, provider_http_config
 
-    factory = HttpFactory(runtime.settings, redis=runtime.redis)
-    try:
-        token = AccountTokenSource(runtime, account.id, factory)
-        http = factory.session(
-            provider_http_config(account.provider, runtime.settings),
-            user_key=f"account:{account.id}",
-            token=token,
-        )
-        yield build_provider(account.provider, http)
-    finally:
-        factory.close()
+    # The process's one factory (``runtime.http``): every job shares its rate
+    # limiter, breaker and counters, and the Runtime closes it.
+    factory = runtime.http
+    token = AccountTokenSource(runtime, account.id, factory)
+    http = factory.session(
+        provider_http_config(account.provider, runtime.settings),
+        user_key=f"account:{account.id}",
+        token=token,
+    )
+    yield build_provider(account.provider, http)
 
 
 @contextmanager
