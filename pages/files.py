@@ -7,6 +7,8 @@ Session-state keys: ``cf_files_upload``, ``cf_files_name``, ``cf_files_notice``,
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from engine import formats
@@ -53,18 +55,54 @@ def export_section(rt: Runtime, user: CurrentUser) -> None:
     if playlist is None or fmt is None:
         return
     with _ui.guarded():
-        filename, content = files.export_playlist(rt, user.id, int(playlist), fmt)
+        filename = files.export_filename(rt, user.id, int(playlist), fmt)
         st.download_button(
             f"Download {filename}",
-            content,
+            data=lambda: files.export_playlist(rt, user.id, int(playlist), fmt)[1],
             file_name=filename,
             type="primary",
             key="cf_files_download",
             on_click="ignore",
         )
-        st.caption(
-            f"{len(content):,} bytes · the playlist as Crossfade shows it (overrides applied)"
-        )
+        st.caption("The playlist as Crossfade shows it (curator overrides applied).")
+
+
+def _past_content(rt: Runtime, user_id: int, export_id: int) -> bytes:
+    return files.read_export(rt, user_id, export_id)[1]
+
+
+def past_section(rt: Runtime, user: CurrentUser) -> None:
+    st.subheader("Exported by jobs")
+    choices = {c.name: c for c in files.format_choices()}
+    cols = st.columns([2, 1])
+    fmt = cols[0].selectbox(
+        "Format for all playlists",
+        list(choices),
+        key="cf_files_all_format",
+        label_visibility="collapsed",
+    )
+    if cols[1].button("Export all playlists", key="cf_files_all") and fmt:
+        with _ui.guarded():
+            job_id = files.export_all(rt, user.id, fmt)
+            st.success(f"Export job {job_id[:8]} started; its files appear here (see Jobs).")
+    past = files.past_exports(rt, user.id)
+    if not past:
+        st.caption("No exported files yet.")
+        return
+    for item in past:
+        row = st.columns([3, 1])
+        size = f"{item.size_bytes:,} bytes" if item.size_bytes else "size unknown"
+        row[0].markdown(f"`{item.name}` · {item.format} · {size}")
+        if item.available:
+            row[1].download_button(
+                "Download",
+                data=partial(_past_content, rt, user.id, item.id),
+                file_name=item.name,
+                key=f"cf_files_past_{item.id}",
+                on_click="ignore",
+            )
+        else:
+            row[1].caption("not on disk")
 
 
 def main() -> None:
@@ -77,9 +115,14 @@ def main() -> None:
     left, right = st.columns(2, gap="large")
     with left:
         import_section(rt, user)
+    export_on = _ui.flag_on(rt, "feature.export")
     with right:
-        if _ui.flag_on(rt, "feature.export"):
+        if export_on:
             export_section(rt, user)
+    if export_on:
+        st.divider()
+        with _ui.guarded():
+            past_section(rt, user)
 
 
 main()

@@ -4,6 +4,7 @@ playlist in any supported format for download."""
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import formats
 from engine.app_support.transfer import save_upload
-from engine.errors import UsageError
+from engine.errors import NotFoundError, UsageError
 from engine.frame import TRACK_SCHEMA, conform
 from engine.runtime import Runtime
 from engine.store import repo
@@ -68,10 +69,65 @@ def export_playlist(
     """The playlist as the product shows it, written in ``format_name``:
     (file name, content) ready for a download button."""
     fmt = formats.by_name(format_name)
+    filename = export_filename(runtime, user_id, playlist_id, format_name)
     with Session(runtime.engine) as session:
-        playlist = repo.get_playlist(session, playlist_id, user_id=user_id)
-        title = playlist.name
+        title = repo.get_playlist(session, playlist_id, user_id=user_id).name
     frame = conform(repo.effective_items(runtime.engine, playlist_id)).select(list(TRACK_SCHEMA))
+    return filename, fmt.encode([formats.Playlist(name=title, tracks=frame)])
+
+
+def export_filename(runtime: Runtime, user_id: int, playlist_id: int, format_name: str) -> str:
+    """The download's file name: the playlist's name and the format's extension."""
+    fmt = formats.by_name(format_name)
+    with Session(runtime.engine) as session:
+        title = repo.get_playlist(session, playlist_id, user_id=user_id).name
     stem = _SAFE.sub("_", title).strip() or f"playlist-{playlist_id}"
-    content = fmt.encode([formats.Playlist(name=title, tracks=frame)])
-    return f"{stem}{fmt.extensions[0]}", content
+    return f"{stem}{fmt.extensions[0]}"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A file an ``export`` job wrote for the user."""
+
+    id: int
+    format: str
+    name: str
+    size_bytes: int | None
+    available: bool
+
+
+def export_all(runtime: Runtime, user_id: int, format_name: str) -> str:
+    """Start an ``export`` job writing each of the user's playlists in
+    ``format_name`` under the data dir; the files then appear in
+    :func:`past_exports`. Returns the job id."""
+    from engine import jobs
+
+    fmt = formats.by_name(format_name)
+    out = runtime.settings.data_dir / "exports" / f"user-{user_id}" / secrets.token_hex(6)
+    return jobs.submit(runtime, "export", {"out": str(out), "format": fmt.name}, user_id=user_id)
+
+
+def past_exports(runtime: Runtime, user_id: int, *, limit: int = 50) -> list[ExportFile]:
+    """The user's exported files, newest first (lakes are folders: not offered)."""
+    with Session(runtime.engine) as session:
+        rows = repo.list_exports(session, user_id, limit=limit)
+        return [
+            ExportFile(
+                row.id,
+                row.format,
+                Path(row.path).name,
+                row.size_bytes,
+                row.format != "lake" and Path(row.path).is_file(),
+            )
+            for row in rows
+        ]
+
+
+def read_export(runtime: Runtime, user_id: int, export_id: int) -> tuple[str, bytes]:
+    """(file name, content) of one of the user's exported files."""
+    with Session(runtime.engine) as session:
+        row = repo.get_export(session, user_id, export_id)
+        path = Path(row.path)
+    if not path.is_file():
+        raise NotFoundError(f"export {export_id}: {path.name} is no longer on disk")
+    return path.name, path.read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from app_world import APP
 from streamlit.testing.v1 import AppTest
 
@@ -126,3 +127,27 @@ def test_jobs_page_cancel_and_retry(app_runtime: Runtime) -> None:
     while jobs.job_row(app_runtime, job_id)["state"] != "succeeded":  # ran in the background
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_files_export_all_job_then_download(app_runtime: Runtime) -> None:
+    from engine.app_support import files
+    from engine.errors import NotFoundError
+
+    uid = seeded(app_runtime)
+    at = page("files")
+    at.selectbox(key="cf_files_all_format").set_value("csv")
+    at.button(key="cf_files_all").click().run()
+    assert not at.exception, at.exception
+    (job,) = jobs.list_jobs(app_runtime, user_id=uid, kind="export")
+    deadline = time.monotonic() + 30
+    while jobs.job_row(app_runtime, job["id"])["state"] != "succeeded":
+        assert time.monotonic() < deadline, jobs.job_row(app_runtime, job["id"])
+        time.sleep(0.1)
+    at.run()
+    past = files.past_exports(app_runtime, uid)
+    assert sorted(p.name for p in past) == ["Focus.csv", "Kitchen Radio.csv", "Road Trip.csv"]
+    assert len(at.get("download_button")) == 1 + 3  # the single export + three files
+    name, content = files.read_export(app_runtime, uid, past[0].id)
+    assert name.endswith(".csv") and b"title" in content.lower()
+    with pytest.raises(NotFoundError):
+        files.read_export(app_runtime, uid + 1, past[0].id)
