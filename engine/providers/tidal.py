@@ -220,9 +220,11 @@ class Tidal(ProviderDefaults):
         each track's artists and albums in ``included``.
 
         Asks for the nested include paths (``items.artists,items.albums``) the
-        document's overview allows; a server that refuses the include tree
-        (400, "individual endpoints may apply different limits") is asked for
-        ``root`` alone and the tracks are completed with ``GET /tracks?filter[id]=``.
+        document's overview allows (and the recorded real responses show), in
+        one request per page. The overview also says include trees are bounded
+        and "individual endpoints may apply different limits", rejected with
+        400: only then is ``root`` asked alone and the tracks completed with
+        ``GET /tracks?filter[id]=`` (remembered for this client).
         """
         documents, nested = self._include_documents(
             path, f"{root}.artists,{root}.albums", root, params, cache=cache, enough=enough

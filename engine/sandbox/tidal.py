@@ -21,14 +21,15 @@ import httpx
 from engine.sandbox.base import ProviderApi
 from engine.sandbox.catalog import CatalogTrack, derive_id
 from engine.sandbox.state import Playlist
-from engine.sandbox.tidal_documents import (
-    MEDIA_TYPE,
-    TidalDocuments,
-    _cursor,
-)
+from engine.sandbox.tidal_documents import MEDIA_TYPE, _cursor
+from engine.sandbox.tidal_includes import RELATIONSHIPS, Node, TidalIncludes
 from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
 
 ADD_MAX = 50
+TRACK_OPTIONS = tuple(sorted(RELATIONSHIPS["tracks"]))
+"""``include`` options of /tracks and /tracks/{id} ("Available options")."""
+PLAYLIST_OPTIONS = tuple(sorted(RELATIONSHIPS["playlists"]))
+"""``include`` options of /playlists and /playlists/{id}."""
 REORDER_MAX = 20
 IDEMPOTENCY_TTL_S = 3600
 _PL_READ = ("playlists.read", "r_usr")
@@ -48,7 +49,7 @@ _TITLES = {
 }
 
 
-class TidalApi(TidalDocuments, ProviderApi):
+class TidalApi(TidalIncludes, ProviderApi):
     name = "tidal"
 
     def register(self) -> None:
@@ -197,7 +198,7 @@ class TidalApi(TidalDocuments, ProviderApi):
 
     def list_tracks(self, request: SandboxRequest) -> httpx.Response:
         filters = self._filters(request, ("id", "isrc", "owners.id"))
-        include = self._include(request, ("albums", "artists"))
+        tree = self.include_tree(request, "tracks", TRACK_OPTIONS)
         if not filters:
             raise ApiError(
                 400, "At least one filter is required: filter[id], filter[isrc], filter[owners.id]"
@@ -209,7 +210,7 @@ class TidalApi(TidalDocuments, ProviderApi):
             tracks = [hits[0] for i in isrcs if (hits := self.state.catalog.by_isrc(self.name, i))]
             tracks = self.sorted_by(request, tracks, keys)
             links: dict[str, Any] = {"self": request.path}
-            data = [self.track_resource(t, include) for t in tracks]
+            data = [self.track_resource(t) for t in tracks]
         else:
             if isrcs:
                 tracks = self.state.catalog.by_isrc(self.name, isrcs[0])
@@ -218,25 +219,23 @@ class TidalApi(TidalDocuments, ProviderApi):
                 if found:
                     tracks.append(found)
             tracks = self.sorted_by(request, tracks, keys)
-            data, links = self.paged(request, tracks, lambda t: self.track_resource(t, include))
+            data, links = self.paged(request, tracks, self.track_resource)
             shown = {d["id"] for d in data}
             tracks = [t for t in tracks if t.ids[self.name] in shown]
         body: dict[str, Any] = {"data": data, "links": links}
-        if include:
-            body["included"] = self.included_for(tracks, include)
+        if tree:
+            primary = [(("tracks", t), d) for t, d in zip(tracks, data, strict=True)]
+            body["included"] = self.compound(primary, tree)
         return self.doc(200, body)
 
     def get_track(self, request: SandboxRequest) -> httpx.Response:
-        include = self._include(request, ("albums", "artists"))
+        tree = self.include_tree(request, "tracks", TRACK_OPTIONS)
         track = self.state.catalog.track(self.name, request.params["id"])
         if track is None:
             raise ApiError(404, "Track not found")
-        body: dict[str, Any] = {
-            "data": self.track_resource(track, include),
-            "links": {"self": request.path},
-        }
-        if include:
-            body["included"] = self.included_for([track], include)
+        body: dict[str, Any] = {"data": self.track_resource(track), "links": {"self": request.path}}
+        if tree:
+            body["included"] = self.compound([(("tracks", track), body["data"])], tree)
         return self.doc(200, body)
 
     def _visible(self, playlist: Playlist | None) -> Playlist:
@@ -252,6 +251,7 @@ class TidalApi(TidalDocuments, ProviderApi):
 
     def list_playlists(self, request: SandboxRequest) -> httpx.Response:
         filters = self._filters(request, ("collaborators.id", "id", "owners.id"))
+        tree = self.include_tree(request, "playlists", PLAYLIST_OPTIONS)
         if not filters:
             raise ApiError(
                 400,
@@ -283,7 +283,12 @@ class TidalApi(TidalDocuments, ProviderApi):
             },
         )
         data, links = self.paged(request, playlists, self.playlist_resource)
-        return self.doc(200, {"data": data, "links": links})
+        body: dict[str, Any] = {"data": data, "links": links}
+        if tree:
+            shown = {d["id"]: d for d in data}
+            primary = [(("playlists", p), shown[p.id]) for p in playlists if p.id in shown]
+            body["included"] = self.compound(primary, tree)
+        return self.doc(200, body)
 
     def create_playlist(self, request: SandboxRequest) -> httpx.Response:
         def action() -> httpx.Response:
@@ -320,26 +325,32 @@ class TidalApi(TidalDocuments, ProviderApi):
         return self.idempotent(request, action)
 
     def get_playlist(self, request: SandboxRequest) -> httpx.Response:
-        include = self._include(request, ("items", "owners"))
+        tree = self.include_tree(request, "playlists", PLAYLIST_OPTIONS)
         playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
         resource = self.playlist_resource(playlist)
         body: dict[str, Any] = {"data": resource, "links": {"self": request.path}}
-        if "items" in include:
-            first = playlist.items[: self.state.config.tidal_page_size]
+        first: dict[str, list[Node]] = {}
+        if "items" in tree:
+            page = playlist.items[: self.state.config.tidal_page_size]
             rel: dict[str, Any] = {
-                "data": [self.item_identifier(i) for i in first],
+                "data": [self.item_identifier(i) for i in page],
                 "links": {"self": f"{request.path}/relationships/items"},
             }
-            if len(playlist.items) > len(first):
-                cursor = _cursor(len(first))
+            if len(playlist.items) > len(page):
+                cursor = _cursor(len(page))
                 rel["links"]["next"] = (
                     f"{request.path}/relationships/items?"
                     f"{httpx.QueryParams({'page[cursor]': cursor})}"
                 )
                 rel["links"]["meta"] = {"nextCursor": cursor}
             resource["relationships"] = {"items": rel}
-            tracks = [t for i in first if (t := self.state.catalog.track(self.name, i.track_id))]
-            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+            first["items"] = self.track_nodes(i.track_id for i in page)
+        for name in tree.children(()):
+            if name != "items":
+                first[name] = self.related(("playlists", playlist), name)
+                self.relate(resource, name, first[name], request.path)
+        if tree:
+            body["included"] = self.included(tree, first)
         return self.doc(200, body)
 
     def update_playlist(self, request: SandboxRequest) -> httpx.Response:
@@ -381,7 +392,7 @@ class TidalApi(TidalDocuments, ProviderApi):
         return self.idempotent(request, action)
 
     def playlist_items(self, request: SandboxRequest) -> httpx.Response:
-        include = self._include(request, ("items",))
+        tree = self.include_tree(request, "playlists", ("items",))
         playlist = self._visible(self.state.playlist(self.name, request.params["id"]))
         keys = self.track_keys(lambda pair: self.state.catalog.track(self.name, pair[1].track_id))
         keys.update(addedAt=lambda pair: pair[1].added_at, itemIndex=lambda pair: pair[0])
@@ -390,9 +401,10 @@ class TidalApi(TidalDocuments, ProviderApi):
         ]
         data, links = self.paged(request, ordered, self.item_identifier)
         body: dict[str, Any] = {"data": data, "links": links}
-        if include:
-            tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
-            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+        if tree:
+            body["included"] = self.included(
+                tree, {"items": self.track_nodes(d["id"] for d in data)}
+            )
         return self.doc(200, body)
 
     def add_items(self, request: SandboxRequest) -> httpx.Response:
@@ -471,7 +483,7 @@ class TidalApi(TidalDocuments, ProviderApi):
         return self.idempotent(request, action)
 
     def collection_tracks(self, request: SandboxRequest) -> httpx.Response:
-        self._include(request, ("items",))
+        tree = self.include_tree(request, "userCollectionTracks", ("items",))
         user_id = self._me(request)
         liked = self.state.library(self.name, user_id).liked
 
@@ -482,9 +494,10 @@ class TidalApi(TidalDocuments, ProviderApi):
         keys["addedAt"] = lambda entry: entry[1]
         data, links = self.paged(request, self.sorted_by(request, liked, keys), render)
         body: dict[str, Any] = {"data": data, "links": links}
-        if request.args("include"):
-            tracks = [t for d in data if (t := self.state.catalog.track(self.name, d["id"]))]
-            body["included"] = self.included_for(tracks, set(), with_tracks=True)
+        if tree:
+            body["included"] = self.included(
+                tree, {"items": self.track_nodes(d["id"] for d in data)}
+            )
         return self.doc(200, body)
 
     def collect_tracks(self, request: SandboxRequest) -> httpx.Response:
@@ -519,7 +532,7 @@ class TidalApi(TidalDocuments, ProviderApi):
         return self.idempotent(request, action)
 
     def collection_albums(self, request: SandboxRequest) -> httpx.Response:
-        self._include(request, ("items",))
+        tree = self.include_tree(request, "userCollectionAlbums", ("items",))
         user_id = self._me(request)
         catalog = self.state.catalog
 
@@ -539,10 +552,15 @@ class TidalApi(TidalDocuments, ProviderApi):
         data, links = self.paged(
             request, saved, lambda e: {"id": e[0], "type": "albums", "meta": {"addedAt": iso(e[1])}}
         )
-        return self.doc(200, {"data": data, "links": links})
+        body: dict[str, Any] = {"data": data, "links": links}
+        if tree:
+            body["included"] = self.included(
+                tree, {"items": self.album_nodes(d["id"] for d in data)}
+            )
+        return self.doc(200, body)
 
     def collection_playlists(self, request: SandboxRequest) -> httpx.Response:
-        self._include(request, ("items",))
+        tree = self.include_tree(request, "userCollectionPlaylists", ("items",))
         user_id = self._me(request)
         ids = [
             i
@@ -563,19 +581,22 @@ class TidalApi(TidalDocuments, ProviderApi):
             },
         )
         data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
-        return self.doc(200, {"data": data, "links": links})
+        body: dict[str, Any] = {"data": data, "links": links}
+        if tree:
+            nodes = self.playlist_nodes(d["id"] for d in data)
+            body["included"] = self.included(tree, {"items": nodes})
+        return self.doc(200, body)
 
     def search_tracks(self, request: SandboxRequest) -> httpx.Response:
-        include = self._include(request, ("tracks",))
+        tree = self.include_tree(request, "searchResults", ("tracks",))
         query = request.params["id"]
         hits = self.sorted_by(request, self.state.catalog.search(self.name, query), {})
         data, links = self.paged(
             request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
         )
         body: dict[str, Any] = {"data": data, "links": links}
-        if include:
-            shown = {d["id"] for d in data}
-            body["included"] = self.included_for(
-                [t for t in hits if t.ids[self.name] in shown], set(), with_tracks=True
+        if tree:
+            body["included"] = self.included(
+                tree, {"tracks": self.track_nodes(d["id"] for d in data)}
             )
         return self.doc(200, body)

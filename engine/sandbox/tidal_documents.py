@@ -1,4 +1,5 @@
-"""TIDAL JSON:API documents: resources, includes, cursor pages, filter and include checks."""
+"""TIDAL JSON:API documents: resources, cursor pages, filter and sort checks
+(``include`` is in ``tidal_includes``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from engine.sandbox.catalog import CatalogTrack
+from engine.sandbox.catalog import Album, CatalogTrack
 from engine.sandbox.state import Playlist, PlaylistItem, SandboxState
 from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
 
@@ -65,17 +66,10 @@ class TidalDocuments:
                     )
         return found
 
-    def _include(self, request: SandboxRequest, allowed: tuple[str, ...]) -> set[str]:
-        wanted = set(request.args("include"))
-        bad = wanted - set(allowed)
-        if bad:
-            raise ApiError(400, f"Invalid include path: {sorted(bad)[0]}", parameter="include")
-        return wanted
-
-    def track_resource(self, track: CatalogTrack, include: set[str]) -> dict[str, Any]:
-        track_id = track.ids[self.name]
-        obj: dict[str, Any] = {
-            "id": track_id,
+    def track_resource(self, track: CatalogTrack) -> dict[str, Any]:
+        """A ``tracks`` resource object (relationships are added per ``include``)."""
+        return {
+            "id": track.ids[self.name],
             "type": "tracks",
             "attributes": {
                 "title": track.title,
@@ -89,60 +83,45 @@ class TidalDocuments:
                 "externalLinks": [],
             },
         }
-        rels: dict[str, Any] = {}
-        self_link = f"/tracks/{track_id}/relationships"
-        if "albums" in include:
-            rels["albums"] = {
-                "data": [{"id": track.album_ids[self.name], "type": "albums"}],
-                "links": {"self": f"{self_link}/albums"},
-            }
-        if "artists" in include:
-            rels["artists"] = {
-                "data": [
-                    {"id": self.state.catalog_artist_id(self.name, a), "type": "artists"}
-                    for a in track.artists
-                ],
-                "links": {"self": f"{self_link}/artists"},
-            }
-        if rels:
-            obj["relationships"] = rels
-        return obj
 
-    def included_for(
-        self, tracks: list[CatalogTrack], include: set[str], with_tracks: bool = False
-    ) -> list[dict[str, Any]]:
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        for track in tracks:
-            if with_tracks:
-                out[("tracks", track.ids[self.name])] = self.track_resource(track, set())
-            if "albums" in include:
-                album = self.state.catalog.album(self.name, track.album_ids[self.name])
-                count = len(album.track_ids) if album else 1
-                out[("albums", track.album_ids[self.name])] = {
-                    "id": track.album_ids[self.name],
-                    "type": "albums",
-                    "attributes": {
-                        "title": track.album,
-                        "albumType": "ALBUM",
-                        "barcodeId": "",
-                        "duration": iso_duration(track.duration_ms * count),
-                        "explicit": track.explicit,
-                        "mediaTags": [],
-                        "numberOfItems": count,
-                        "numberOfVolumes": 1,
-                        "popularity": 0.5,
-                        "releaseDate": track.release_date or "2000-01-01",
-                    },
-                }
-            if "artists" in include:
-                for artist in track.artists:
-                    artist_id = self.state.catalog_artist_id(self.name, artist)
-                    out[("artists", artist_id)] = {
-                        "id": artist_id,
-                        "type": "artists",
-                        "attributes": {"name": artist, "popularity": 0.5},
-                    }
-        return list(out.values())
+    def album_resource(self, album: Album) -> dict[str, Any]:
+        tracks = [t for i in album.track_ids if (t := self.state.catalog.track(self.name, i))]
+        return {
+            "id": album.id,
+            "type": "albums",
+            "attributes": {
+                "title": album.title,
+                "albumType": "ALBUM",
+                "barcodeId": "",
+                "duration": iso_duration(sum(t.duration_ms for t in tracks)),
+                "explicit": any(t.explicit for t in tracks),
+                "mediaTags": [],
+                "numberOfItems": len(album.track_ids),
+                "numberOfVolumes": 1,
+                "popularity": 0.5,
+                "releaseDate": album.release_date or "2000-01-01",
+            },
+        }
+
+    def artist_resource(self, artist: str) -> dict[str, Any]:
+        return {
+            "id": self.state.catalog_artist_id(self.name, artist),
+            "type": "artists",
+            "attributes": {"name": artist, "popularity": 0.5},
+        }
+
+    def user_resource(self, user_id: str) -> dict[str, Any]:
+        user = self.state.user(self.name, user_id)
+        return {
+            "id": user_id,
+            "type": "users",
+            "attributes": {
+                "username": user_id,
+                "country": user.country,
+                "developerAccessTier": "THIRD_PARTY",
+                "firstName": user.display_name,
+            },
+        }
 
     def paged(
         self, request: SandboxRequest, items: list[Any], render: Callable[[Any], dict[str, Any]]

@@ -315,3 +315,58 @@ def test_tidal_create_playlist_is_one_request(world: World) -> None:
     before = len(world.sent("tidal"))
     assert client.create_playlist("Second").owner_id == user.id
     assert len(world.sent("tidal")) == before + 1
+
+
+def test_tidal_reads_with_nested_includes_and_no_completion_requests(world: World) -> None:
+    ids = world.ids("tidal", 25)
+    playlist_id = world.sandbox.seed_playlist("tidal", DEFAULT_USER, "Nested", ids)
+    world.sandbox.seed_playlist("tidal", "other", "Followed", ids[:2], followers=[DEFAULT_USER])
+    world.sandbox.seed_library("tidal", DEFAULT_USER, liked=ids[:3])
+    client = world.client("tidal", country="GB")
+    frame = client.playlist_items(playlist_id)
+    assert frame["provider_id"].to_list() == ids
+    assert frame["album"].null_count() == 0 and all(frame["artists"].list.len() > 0)
+    assert client.liked_tracks()["album"].null_count() == 0
+    names = {p.name: p.owned for p in client.playlists()}
+    assert names["Followed"] is False
+    base = httpx.URL(world.base_url("tidal")).path
+    sent = [(s.url.path.removeprefix(base), dict(s.url.params)) for s in world.sent("tidal")]
+    # nothing completed afterwards: no GET /tracks?filter[id]=, no GET /playlists?filter[id]=
+    assert not any(path == "/tracks" for path, _ in sent)
+    assert not any(path == "/playlists" and "filter[id]" in params for path, params in sent)
+    items = f"/playlists/{playlist_id}/relationships/items"
+    assert (items, "items.artists,items.albums") in [(p, q.get("include")) for p, q in sent]
+
+
+def _lower_include_depth(sandbox: Sandbox) -> Callable[[httpx.Request], httpx.Response]:
+    """An endpoint that bounds include trees to one level ("individual endpoints
+    may apply different limits", TIDAL overview): a nested path is a 400."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if "." in request.url.params.get("include", ""):
+            error = {
+                "status": "400",
+                "code": "BAD_REQUEST",
+                "detail": "Include tree exceeds the maximum depth of 1",
+                "source": {"parameter": "include"},
+            }
+            return httpx.Response(400, json={"errors": [error]})
+        return sandbox.handle(request)
+
+    return handle
+
+
+def test_tidal_falls_back_when_an_endpoint_refuses_nested_includes(tmp_path: Path) -> None:
+    for world in make_world(tmp_path, handler=_lower_include_depth):
+        ids = world.ids("tidal", 25)
+        playlist_id = world.sandbox.seed_playlist("tidal", DEFAULT_USER, "Shallow", ids)
+        client = world.client("tidal", country="GB")
+        frame = client.playlist_items(playlist_id)
+        assert frame["provider_id"].to_list() == ids
+        assert frame["album"].null_count() == 0 and all(frame["artists"].list.len() > 0)
+        paths = [s.url.path.rsplit("/", 1)[-1] for s in world.sent("tidal")]
+        # refused once, then 2 pages with include=items and 2 GET /tracks?filter[id]= (20 each)
+        assert paths.count("tracks") == 2
+        client.playlist_items(playlist_id)  # remembered: no second refusal
+        refused = [s for s in world.sent("tidal") if "." in s.url.params.get("include", "")]
+        assert len(refused) == 1
