@@ -201,6 +201,8 @@ class YouTube(ProviderDefaults):
         self._by_method[method] = self._by_method.get(method, 0) + cost
 
     def _get(self, method: str, path: str, params: dict[str, Any], *, cache: bool) -> Any:
+        """A list value is sent repeated (``part=a&part=b``): ``part`` and ``id``
+        are ``repeated`` parameters in the discovery document."""
         self._spend(method)
         return self.http.get_json(path, params, cache=cache)
 
@@ -233,8 +235,9 @@ class YouTube(ProviderDefaults):
         durations: dict[str, int | None] = {}
         for batch in chunks(ids, CAPABILITIES.page_size_max):
             # videos.list: maxResults "is not supported for use in conjunction with the id
-            # parameter"; up to 50 ids are answered at once.
-            params = {"part": "contentDetails", "id": ",".join(batch)}
+            # parameter"; up to 50 ids are answered at once. ``id`` is a ``repeated``
+            # parameter in the discovery document: one id=... per video.
+            params = {"part": "contentDetails", "id": batch}
             for video in self._get("videos.list", "/videos", params, cache=True).get("items") or []:
                 durations[video["id"]] = iso_duration_ms(
                     (video.get("contentDetails") or {}).get("duration")
@@ -257,7 +260,7 @@ class YouTube(ProviderDefaults):
 
     def playlists(self) -> list[PlaylistInfo]:
         items = self._list(
-            "playlists.list", "/playlists", {"part": "snippet,contentDetails", "mine": "true"}
+            "playlists.list", "/playlists", {"part": ["snippet", "contentDetails"], "mine": "true"}
         )
         return [
             PlaylistInfo(
@@ -277,7 +280,7 @@ class YouTube(ProviderDefaults):
         return self._list(
             "playlistItems.list",
             "/playlistItems",
-            {"part": "snippet,contentDetails", "playlistId": playlist_id},
+            {"part": ["snippet", "contentDetails"], "playlistId": playlist_id},
         )
 
     def playlist_items(self, playlist_id: str) -> pl.DataFrame:
@@ -297,7 +300,7 @@ class YouTube(ProviderDefaults):
     def liked_tracks(self) -> pl.DataFrame:
         """Videos the user rated "like" (``videos.list myRating=like``)."""
         videos = self._list(
-            "videos.list", "/videos", {"part": "snippet,contentDetails", "myRating": "like"}
+            "videos.list", "/videos", {"part": ["snippet", "contentDetails"], "myRating": "like"}
         )
         rows = []
         for video in videos:
@@ -352,7 +355,11 @@ class YouTube(ProviderDefaults):
             "status": {"privacyStatus": "public" if public else "private"},
         }
         created = self._send(
-            "playlists.insert", "POST", "/playlists", params={"part": "snippet,status"}, json=body
+            "playlists.insert",
+            "POST",
+            "/playlists",
+            params={"part": ["snippet", "status"]},
+            json=body,
         ).json()
         return PlaylistInfo(
             id=created["id"],

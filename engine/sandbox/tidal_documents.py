@@ -57,7 +57,9 @@ class TidalDocuments:
                         + ", ".join(f"filter[{a}]" for a in allowed),
                         parameter=key,
                     )
-                found[name] = request.args(key)
+                # array parameters in OpenAPI's default style (form, explode):
+                # several values repeat the parameter; a comma is part of a value
+                found[name] = [v for k, v in request.query if k == key]
                 if len(found[name]) > self.state.config.tidal_filter_max:
                     raise ApiError(
                         400,

@@ -6,7 +6,8 @@ Run once from a checkout that has the shared reference documents beside it::
 
 It writes ``tests/fixtures/providers/recorded/doc-excerpts/*.json``: per
 operation only what a request can be checked against (path, method, parameter
-names/locations/required/maximum/enum, request-body property names and array
+names/locations/required/maximum/enum, how list values travel (repeated
+or comma-separated), request-body property names and array
 limits, deprecation). Tests never read ``../shared``.
 """
 
@@ -71,8 +72,34 @@ def _body(op: dict[str, Any], resolve: Any) -> dict[str, Any] | None:
     }
 
 
+_COMMA_LIST = re.compile(r"comma[- ]separated", re.IGNORECASE)
+_OVERVIEW_COMMA_INCLUDE = "`?include=`, a comma-separated list"
+"""TIDAL's overview: "Request related resources ... with `?include=`, a
+comma-separated list of dot-separated relationship paths"."""
+
+
+def _list_style(param: dict[str, Any], schema: dict[str, Any], overview: str) -> dict[str, Any]:
+    """How several values travel: ``array`` + ``explode`` (OpenAPI's default for
+    a query parameter is style ``form``, explode true: the parameter repeats),
+    and ``comma_list`` where the document says the values are comma-separated
+    (in the parameter's text, or for ``include`` in TIDAL's overview)."""
+    if param.get("in") != "query":
+        return {}
+    style = param.get("style", "form")
+    text = f"{param.get('description') or ''} {schema.get('description') or ''}"
+    comma = bool(_COMMA_LIST.search(text)) or (
+        param["name"] == "include" and _OVERVIEW_COMMA_INCLUDE in overview
+    )
+    return {
+        "array": schema.get("type") == "array",
+        "explode": bool(param.get("explode", style == "form")),
+        "comma_list": comma,
+    }
+
+
 def openapi_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
     resolve = _resolver(doc)
+    overview = str((doc.get("info") or {}).get("description") or "")
     paths: dict[str, Any] = {}
     for path, item in doc["paths"].items():
         shared = item.get("parameters") or []
@@ -89,6 +116,7 @@ def openapi_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
                     "in": param["in"],
                     "required": bool(param.get("required")),
                     **_schema_limits(schema),
+                    **_list_style(param, schema, overview),
                 }
                 options = _INCLUDE_OPTIONS.search(param.get("description") or "")
                 if param["name"] == "include" and options:
@@ -114,6 +142,7 @@ def discovery_excerpt(doc: dict[str, Any]) -> dict[str, Any]:
                         "location": p.get("location"),
                         "required": bool(p.get("required")),
                         "repeated": bool(p.get("repeated")),
+                        "comma_list": bool(_COMMA_LIST.search(p.get("description") or "")),
                         **({"maximum": int(p["maximum"])} if "maximum" in p else {}),
                         **({"enum": p["enum"]} if "enum" in p else {}),
                     }

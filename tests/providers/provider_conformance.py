@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -97,6 +98,29 @@ def _limit_problems(name: str, value: str, spec: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _list_problems(sent: Sent, specs: dict[str, Any], *, openapi: bool) -> list[str]:
+    """Several values sent the way the document says they travel: repeated
+    only where it allows several values (an OpenAPI array with ``explode``,
+    the OpenAPI default for query parameters; a discovery ``repeated``
+    parameter), comma-joined only where it says "comma-separated" (TIDAL's
+    ``include`` by its overview)."""
+    problems = []
+    counts = Counter(name for name, _ in sent.params)
+    for name, value in sent.params:
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        several = spec.get("array") and spec.get("explode") if openapi else spec.get("repeated")
+        if counts[name] > 1 and not several:
+            problems.append(f"{name!r} is repeated but the document takes one value")
+        if several and "," in value and not spec.get("comma_list"):
+            problems.append(
+                f"{name}={value!r} is comma-joined; the document repeats the parameter "
+                "for several values"
+            )
+    return sorted(set(problems))
+
+
 def _body_problems(body: Any, spec: dict[str, Any] | None, sent: Sent) -> list[str]:
     if body is None:
         return []
@@ -148,6 +172,7 @@ def check_openapi(doc_name: str, base_url: str, sent: Sent) -> list[str]:
             problems.append(f"{where}: query parameter {name!r} not documented")
         else:
             problems += [f"{where}: {p}" for p in _limit_problems(name, value, query[name])]
+    problems += [f"{where}: {p}" for p in _list_problems(sent, query, openapi=True)]
     sent_names = {n for n, _ in sent.params}
     problems += [
         f"{where}: required query parameter {name!r} missing"
@@ -183,6 +208,7 @@ def check_discovery(base_url: str, sent: Sent) -> list[str]:
                 problems.append(f"{name}: parameter {pname!r} not documented")
             continue
         problems += [f"{name}: {p}" for p in _limit_problems(pname, value, spec)]
+    problems += [f"{name}: {p}" for p in _list_problems(sent, method["parameters"], openapi=False)]
     sent_names = {n for n, _ in sent.params}
     problems += [
         f"{name}: required parameter {p!r} missing"

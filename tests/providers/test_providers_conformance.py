@@ -190,3 +190,24 @@ def test_openapi_checker_catches_undocumented_include_roots() -> None:
     assert check_openapi("tidal", base, ok) == []
     bad = _sent("GET", f"{base}/playlists/p/relationships/items?include=owners.profile")
     assert any("'owners' is not one of" in p for p in check_openapi("tidal", base, bad))
+
+
+def test_list_parameters_travel_as_the_documents_say() -> None:
+    tidal = "https://openapi.tidal.com/v2"
+    repeated = _sent("GET", f"{tidal}/tracks?filter[isrc]=A&filter[isrc]=B&include=albums,artists")
+    assert check_openapi("tidal", tidal, repeated) == []  # include: comma list per the overview
+    joined = _sent("GET", f"{tidal}/tracks?filter[isrc]=A,B")
+    assert any("comma-joined" in p for p in check_openapi("tidal", tidal, joined))
+    twice = _sent("GET", f"{tidal}/tracks?filter[isrc]=A&countryCode=GB&countryCode=US")
+    assert any("'countryCode' is repeated" in p for p in check_openapi("tidal", tidal, twice))
+    spotify = "https://api.spotify.com/v1"
+    search = _sent("GET", f"{spotify}/search?q=isrc:A&type=track&type=album")
+    assert any("'type' is repeated" in p for p in check_openapi("spotify-2026", spotify, search))
+    youtube = "https://youtube.googleapis.com/youtube/v3"
+    ids = _sent("GET", f"{youtube}/videos?part=contentDetails&id=a&id=b")
+    assert check_discovery(youtube, ids) == []  # id is "repeated"
+    joined_ids = _sent("GET", f"{youtube}/videos?part=snippet,contentDetails&id=a,b")
+    assert [p for p in check_discovery(youtube, joined_ids) if "comma-joined" in p] == [
+        "videos.list: id='a,b' is comma-joined; the document repeats the parameter for "
+        "several values"
+    ]  # part: its description says comma-separated

@@ -153,7 +153,7 @@ def test_youtube_search_many_asks_durations_fifty_videos_at_a_time(world: World)
     searches = [s for s in world.sent("youtube") if s.url.path.endswith("/search")]
     videos = [s for s in world.sent("youtube") if s.url.path.endswith("/videos")]
     assert len(searches) == 60
-    assert [len(v.url.params["id"].split(",")) for v in videos] == [50, 10]
+    assert [len(v.url.params.get_list("id")) for v in videos] == [50, 10]
     assert [f["duration_ms"][0] for f in frames] == [180_000 + i * 1000 for i in range(60)]
     assert client.quota_by_method()["videos.list"] == 2 * METHOD_COSTS["videos.list"]
 

@@ -41,7 +41,11 @@ def test_documents_validate(sandbox: Sandbox, client: httpx.Client, tidal_doc: O
     assert added.headers["content-type"].startswith(JSONAPI)
     sandbox.seed_library("tidal", "alice", liked=ids(sandbox, 3))
     checks = [
-        ("/tracks", f"{API}/tracks?filter[isrc]=USSBX0000001,USSBX0000002&include=albums,artists"),
+        (
+            "/tracks",
+            f"{API}/tracks?filter[isrc]=USSBX0000001&filter[isrc]=USSBX0000002"
+            "&include=albums,artists",
+        ),
         ("/tracks", f"{API}/tracks?filter[isrc]=USSBX0000003"),
         ("/tracks/{id}", f"{API}/tracks/{ids(sandbox, 1)[0]}?include=artists"),
         ("/playlists", f"{API}/playlists?filter[owners.id]=me"),
@@ -89,20 +93,22 @@ def test_cursor_paging_20_per_page(sandbox: Sandbox, client: httpx.Client) -> No
 
 
 def test_isrc_filter_batches_and_limits(sandbox: Sandbox, client: httpx.Client) -> None:
+    # filter[isrc] is an array parameter with OpenAPI's default style (form,
+    # explode): several ISRCs repeat the parameter; a comma is part of the value.
     h = headers(sandbox)
     isrcs = [f"USSBX{i:07d}" for i in range(20)] + ["XX0000000000"]
-    over = client.get(f"{API}/tracks", params={"filter[isrc]": ",".join(isrcs)}, headers=h)
+    over = client.get(f"{API}/tracks", params={"filter[isrc]": isrcs}, headers=h)
     assert over.status_code == 400
     assert over.json()["errors"][0]["status"] == "400"
-    batch = client.get(
-        f"{API}/tracks", params={"filter[isrc]": ",".join(isrcs[:19] + isrcs[-1:])}, headers=h
-    )
+    batch = client.get(f"{API}/tracks", params={"filter[isrc]": isrcs[:19] + isrcs[-1:]}, headers=h)
     found = [d["attributes"]["isrc"] for d in batch.json()["data"]]
     assert found == isrcs[:19] and "next" not in batch.json()["links"]
     repeated = client.get(
         f"{API}/tracks?filter[isrc]=USSBX0000001&filter[isrc]=USSBX0000002", headers=h
     )
     assert len(repeated.json()["data"]) == 2
+    joined = client.get(f"{API}/tracks?filter[isrc]=USSBX0000001,USSBX0000002", headers=h)
+    assert joined.status_code == 200 and joined.json()["data"] == []  # one ISRC "A,B"
     assert client.get(f"{API}/tracks", headers=h).status_code == 400
 
 
