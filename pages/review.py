@@ -8,8 +8,11 @@ Session-state keys: ``cf_review_skip`` (items skipped in this session),
 ``cf_review_choice`` (the chosen candidate in the form), ``cf_review_query`` /
 ``cf_review_found`` / ``cf_review_found_choice`` (manual search),
 ``cf_review_manual_id`` (a pasted target id), ``cf_review_notice`` (the last
-outcome), ``cf_review_undo_pick`` (decision picked for undo).
-Keyboard: Tab to the choices, arrow keys to move, Enter / Space on "Save decision".
+outcome), ``cf_review_undo_pick`` (decision picked for undo), ``cf_review_last``
+(the curator decision just saved, for "Undo last").
+Keyboard: 1-5 take that candidate, N = not available, S = skip, B = back,
+U = undo the last decision, Ctrl+Enter = save the selected choice; Tab and the
+arrow keys move through the choices.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ def _remember(outcome: str | CrossfadeError) -> None:
 
 def _decide(rt: Runtime, user: CurrentUser, decision_id: int, target: str | None) -> None:
     try:
-        review.decide(rt, user.id, decision_id, target)
+        st.session_state["cf_review_last"] = review.decide(rt, user.id, decision_id, target)
     except CrossfadeError as exc:
         _remember(exc)
     else:
         chosen = "not available" if target is None else f"track {target}"
-        _remember(f"Saved: {chosen}.")
+        _remember(f"Saved: {chosen}. Press U to undo.")
         for key in ("cf_review_found", "cf_review_manual_id", "cf_review_choice"):
             st.session_state.pop(key, None)
 
@@ -60,16 +63,25 @@ def _skip(step: int) -> None:
     st.session_state.pop("cf_review_choice", None)
 
 
+def _undo_last(rt: Runtime, user: CurrentUser) -> None:
+    last = st.session_state.pop("cf_review_last", None)
+    if last is not None:
+        _undo_decision(rt, user, int(last))
+
+
 def _undo(rt: Runtime, user: CurrentUser) -> None:
     picked = st.session_state.get("cf_review_undo_pick")
-    if picked is None:
-        return
+    if picked is not None:
+        _undo_decision(rt, user, int(picked))
+
+
+def _undo_decision(rt: Runtime, user: CurrentUser, decision_id: int) -> None:
     try:
-        review.undo(rt, user.id, int(picked))
+        review.undo(rt, user.id, decision_id)
     except CrossfadeError as exc:
         _remember(exc)
     else:
-        _remember(f"Undone: decision {picked}; its review is back in the queue.")
+        _remember(f"Undone: decision {decision_id}; its review is back in the queue.")
 
 
 def _search(rt: Runtime, user: CurrentUser, provider: str) -> None:
@@ -110,9 +122,7 @@ def _candidates_frame(item: review.ReviewItem) -> pl.DataFrame:
             {
                 "#": number,
                 "title": track.title or track.id,
-                "artists": ", ".join(track.artists),
                 "album": track.album,
-                "length": _ui.duration(track.duration_ms),
                 "score": candidate.score,
                 **{f"{part} match": candidate.parts.get(part) for part in review.PARTS},
                 "link": track.url,
@@ -122,18 +132,24 @@ def _candidates_frame(item: review.ReviewItem) -> pl.DataFrame:
 
 
 def _candidate_table(item: review.ReviewItem) -> None:
-    score = st.column_config.ProgressColumn
+    """Candidates with the named parts of their score (0..1 bars)."""
+    bar = st.column_config.ProgressColumn
+    text = st.column_config.TextColumn
     config: dict[str, Any] = {
-        "score": score("score", min_value=0.0, max_value=1.0, format="%.2f"),
-        "link": st.column_config.LinkColumn("link", display_text="open"),
+        "#": st.column_config.NumberColumn("#", width=40),
+        "title": text("title", width="medium"),
+        "album": text("album", width="small"),
+        "score": bar("score", min_value=0.0, max_value=1.0, format="%.2f", width=110),
+        "link": st.column_config.LinkColumn("link", display_text="open", width=60),
     }
     for part in review.PARTS:
         name = f"{part} match"
-        config[name] = score(name, min_value=0.0, max_value=1.0, format="%.2f", width="small")
+        config[name] = bar(part, min_value=0.0, max_value=1.0, format="%.2f", width=80)
     st.dataframe(_candidates_frame(item), hide_index=True, column_config=config, width="stretch")
     st.caption(
-        "Part scores run 0..1; version and explicit are 1 when the tags agree. "
-        "An empty cell means one side does not know that field."
+        "score = the matcher's overall score; the bars after it are its parts (title, "
+        "artists, album, duration, version tags, explicit flag), 0..1. Version and explicit "
+        "are 1 when both sides agree. An empty cell: one side does not know that field."
     )
 
 
@@ -151,8 +167,48 @@ def _decision_form(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> N
         st.form_submit_button(
             "Save decision",
             type="primary",
+            shortcut="Ctrl+Enter",
             on_click=_save_choice,
             args=(rt, user, item.decision_id),
+        )
+
+
+def _quick_keys(rt: Runtime, user: CurrentUser, item: review.ReviewItem, skip: int) -> None:
+    """One-key decisions: 1-5 take that candidate, N = not available, S = skip,
+    B = back, U = undo the last decision, Ctrl+Enter = save the selected one."""
+    with st.container(horizontal=True):
+        for number, candidate in enumerate(item.candidates[:5], start=1):
+            st.button(
+                f"Take {number}",
+                key=f"cf_review_take_{number}",
+                shortcut=str(number),
+                help=_label(candidate.track),
+                on_click=_decide,
+                args=(rt, user, item.decision_id, candidate.track.id),
+            )
+        st.button(
+            "Not available",
+            key="cf_review_none",
+            shortcut="N",
+            on_click=_decide,
+            args=(rt, user, item.decision_id, None),
+        )
+        st.button("Skip", key="cf_review_next", shortcut="S", on_click=_skip, args=(1,))
+        st.button(
+            "Back",
+            key="cf_review_back",
+            shortcut="B",
+            on_click=_skip,
+            args=(-1,),
+            disabled=skip == 0,
+        )
+        st.button(
+            "Undo last",
+            key="cf_review_undo_last",
+            shortcut="U",
+            on_click=_undo_last,
+            args=(rt, user),
+            disabled="cf_review_last" not in st.session_state,
         )
 
 
@@ -199,15 +255,12 @@ def _recent(rt: Runtime, user: CurrentUser) -> None:
         border="horizontal",
         hide_index=True,
     )
+    labels = {r["decision_id"]: f"{r['track']} -> {r['decision']}" for r in recent.to_dicts()}
     cols = st.columns([3, 1])
     cols[0].selectbox(
         "Undo a decision",
         recent["decision_id"].to_list(),
-        format_func=lambda d: next(
-            f"{r['track']} -> {r['decision']}"
-            for r in recent.iter_rows(named=True)
-            if r["decision_id"] == d
-        ),
+        format_func=lambda d: labels.get(d, f"decision {d}"),
         key="cf_review_undo_pick",
         label_visibility="collapsed",
     )
@@ -247,15 +300,13 @@ def _panel(rt: Runtime, user: CurrentUser) -> None:
         _track_card("Source track", item.source)
         st.caption(f"Target: **{item.target_provider}** · tier {item.tier or '—'}")
     with right:
-        st.markdown(f"##### Candidates on {item.target_provider}")
-        if item.candidates:
-            _candidate_table(item)
-        else:
-            st.info("The matcher found no candidate: search by hand or mark it not available.")
         _decision_form(rt, user, item)
-        nav = st.columns(2)
-        nav[0].button("← Previous", on_click=_skip, args=(-1,), disabled=skip == 0)
-        nav[1].button("Skip for now →", on_click=_skip, args=(1,))
+        _quick_keys(rt, user, item, skip)
+    st.markdown(f"##### Candidates on {item.target_provider}")
+    if item.candidates:
+        _candidate_table(item)
+    else:
+        st.info("The matcher found no candidate: search by hand or mark it not available.")
     _manual_search(rt, user, item)
     _recent(rt, user)
 

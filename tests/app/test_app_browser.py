@@ -6,6 +6,7 @@ every page go to ``screenshots/``."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -125,6 +126,8 @@ def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
             expect(page.get_by_text("Review uncertain matches")).to_be_visible()
             save = page.get_by_role("button", name="Save decision")
             expect(save).to_be_visible()
+            expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+            page.wait_for_timeout(500)
             page.screenshot(path=str(SHOTS / "review-queue.png"), full_page=True)
 
             save.click()  # accept the best candidate (selected by default)
@@ -132,8 +135,8 @@ def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
             expect(page.get_by_text("Night Drive", exact=True).first).to_be_visible()
             expect(save).to_have_count(1)  # the fragment's previous render is gone
             expect(page.get_by_text("Harbour Lights", exact=True)).to_have_count(0)
-            page.get_by_text("Night Drive (Live)").click()  # another candidate
-            save.click()
+            expect(page.get_by_role("button", name=re.compile(r"^Take 2"))).to_be_enabled()
+            page.keyboard.press("2")  # shortcut: take candidate 2, the live version
             expect(page.get_by_text("Saved: track")).to_be_visible()
             expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
 

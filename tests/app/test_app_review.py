@@ -90,7 +90,7 @@ def test_review_skip_and_bulk_accept(app_runtime: Runtime) -> None:
     seed_reviews(app_runtime, count=4)
     at = open_page("pages/review.py")
     first = at.markdown
-    next(b for b in at.button if b.label == "Skip for now →").click().run()
+    at.button(key="cf_review_next").click().run()
     assert at.metric[1].value == "2"
     assert [m.value for m in at.markdown] != [m.value for m in first]
     at.slider(key="cf_review_bulk_score").set_value(0.8)
@@ -116,3 +116,23 @@ def test_manual_search_without_account_is_a_clear_error(app_runtime: Runtime) ->
     at = open_page("pages/review.py")
     next(b for b in at.button if b.label.startswith("Search deezer")).click().run()
     assert any("no deezer account connected" in e.value for e in at.error)
+
+
+def test_quick_keys_take_not_available_back_and_undo_last(app_runtime: Runtime) -> None:
+    seed_reviews(app_runtime, count=3)
+    uid = uid_of(app_runtime)
+    at = open_page("pages/review.py")
+    assert at.button(key="cf_review_take_1").proto.shortcut == "1"
+    assert at.button(key="cf_review_undo_last").disabled
+    at.button(key="cf_review_take_2").click().run()  # key 2: the second candidate
+    assert at.metric[0].value == "2"
+    at.button(key="cf_review_none").click().run()  # key N
+    assert at.metric[0].value == "1"
+    at.button(key="cf_review_undo_last").click().run()  # key U
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "2"
+    assert [(r[1], r[2]) for r in curator_rows(app_runtime)] == [(f"dz{uid}a0", "matched")]
+    at.button(key="cf_review_next").click().run()  # key S
+    assert at.metric[1].value == "2"
+    at.button(key="cf_review_back").click().run()  # key B
+    assert at.metric[1].value == "1"
