@@ -5,10 +5,11 @@
 50
 
 Built-in providers are registered exactly like outside ones would be, with
-:func:`register`. Build a client with the shared HTTP stack::
+:func:`register` (a new class inherits :class:`ProviderDefaults` for the methods
+with a default). Build a client with the process's one HTTP stack::
 
     config = provider_http_config("spotify", settings)
-    http = HttpFactory(settings).session(config, user_key=user_id, token=token)
+    http = runtime.http.session(config, user_key=user_id, token=token)
     spotify = build_provider("spotify", http, market="GB")
 """
 
@@ -18,7 +19,14 @@ from typing import Any
 
 from engine.errors import UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
-from engine.providers.base import AlbumInfo, Capabilities, PlaylistInfo, Provider, UserInfo
+from engine.providers.base import (
+    AlbumInfo,
+    Capabilities,
+    PlaylistInfo,
+    Provider,
+    ProviderDefaults,
+    UserInfo,
+)
 from engine.providers.deezer import Deezer
 from engine.providers.spotify import Spotify
 from engine.providers.tidal import Tidal
@@ -79,6 +87,7 @@ __all__ = [
     "Capabilities",
     "PlaylistInfo",
     "Provider",
+    "ProviderDefaults",
     "UserInfo",
     "api_base_url",
     "build_provider",
