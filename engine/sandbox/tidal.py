@@ -12,8 +12,6 @@ response; a different payload with that key gets 422).
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,16 +20,15 @@ from engine.sandbox.base import ProviderApi
 from engine.sandbox.catalog import CatalogTrack, derive_id
 from engine.sandbox.state import Playlist
 from engine.sandbox.tidal_documents import MEDIA_TYPE, _cursor
-from engine.sandbox.tidal_includes import RELATIONSHIPS, Node, TidalIncludes
-from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
+from engine.sandbox.tidal_includes import RELATIONSHIPS, Node
+from engine.sandbox.tidal_library import ADD_MAX, TidalLibrary
+from engine.sandbox.wire import ApiError, SandboxRequest, json_response
 
-ADD_MAX = 50
 TRACK_OPTIONS = tuple(sorted(RELATIONSHIPS["tracks"]))
 """``include`` options of /tracks and /tracks/{id} ("Available options")."""
 PLAYLIST_OPTIONS = tuple(sorted(RELATIONSHIPS["playlists"]))
 """``include`` options of /playlists and /playlists/{id}."""
 REORDER_MAX = 20
-IDEMPOTENCY_TTL_S = 3600
 _PL_READ = ("playlists.read", "r_usr")
 _PL_WRITE = ("playlists.write", "w_usr")
 _COL_READ = ("collection.read", "r_usr")
@@ -49,7 +46,7 @@ _TITLES = {
 }
 
 
-class TidalApi(TidalIncludes, ProviderApi):
+class TidalApi(TidalLibrary, ProviderApi):
     name = "tidal"
 
     def register(self) -> None:
@@ -117,63 +114,6 @@ class TidalApi(TidalIncludes, ProviderApi):
 
     def quota_response(self) -> httpx.Response:
         return self.render_error(ApiError(429, "Rate limit exceeded", headers={"Retry-After": "1"}))
-
-    def _me(self, request: SandboxRequest) -> str:
-        raw = request.params["id"]
-        if raw not in ("me", self.user_id):
-            raise ApiError(404, "Resource not found")
-        return self.user_id
-
-    # idempotency ---------------------------------------------------------------------------
-    def idempotent(
-        self, request: SandboxRequest, action: Callable[[], httpx.Response]
-    ) -> httpx.Response:
-        key = request.headers.get("idempotency-key")
-        if not key:
-            return action()
-        digest = hashlib.sha256(
-            f"{request.method} {request.path}\n".encode() + request.body
-        ).hexdigest()
-        slot = (self.user_id, key)
-        seen = self.state.idempotency.get(slot)
-        if seen and self.state.clock() - seen[1][0] < IDEMPOTENCY_TTL_S:
-            if seen[0] != digest:
-                raise ApiError(422, "Idempotency-Key reused with a different payload")
-            _, status, headers, content = seen[1]
-            return httpx.Response(status, headers=headers, content=content)
-        response = action()
-        if response.status_code < 500:
-            self.state.idempotency[slot] = (
-                digest,
-                (
-                    self.state.clock(),
-                    response.status_code,
-                    dict(response.headers),
-                    response.content,
-                ),
-            )
-        return response
-
-    def _payload(
-        self,
-        request: SandboxRequest,
-        max_items: int,
-        types: tuple[str, ...] = ("tracks", "videos"),
-        need_item_id: bool = False,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        body = request.json()
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise ApiError(400, "Request body must contain a data array")
-        data = body["data"]
-        if not 1 <= len(data) <= max_items:
-            raise ApiError(400, f"data must hold between 1 and {max_items} items")
-        for n, entry in enumerate(data):
-            if not isinstance(entry, dict) or not entry.get("id") or entry.get("type") not in types:
-                raise ApiError(400, f"Invalid resource identifier at /data/{n}")
-            if need_item_id and not (entry.get("meta") or {}).get("itemId"):
-                raise ApiError(400, f"Missing meta.itemId at /data/{n}")
-        meta = body.get("meta") or {}
-        return data, meta if isinstance(meta, dict) else {}
 
     # handlers ------------------------------------------------------------------------------
     def get_user(self, request: SandboxRequest) -> httpx.Response:
@@ -481,122 +421,3 @@ class TidalApi(TidalIncludes, ProviderApi):
             return self.doc(200, {"links": {"self": request.path}})
 
         return self.idempotent(request, action)
-
-    def collection_tracks(self, request: SandboxRequest) -> httpx.Response:
-        tree = self.include_tree(request, "userCollectionTracks", ("items",))
-        user_id = self._me(request)
-        liked = self.state.library(self.name, user_id).liked
-
-        def render(entry: tuple[str, float]) -> dict[str, Any]:
-            return {"id": entry[0], "type": "tracks", "meta": {"addedAt": iso(entry[1])}}
-
-        keys = self.track_keys(lambda entry: self.state.catalog.track(self.name, entry[0]))
-        keys["addedAt"] = lambda entry: entry[1]
-        data, links = self.paged(request, self.sorted_by(request, liked, keys), render)
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"items": self.track_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
-
-    def collect_tracks(self, request: SandboxRequest) -> httpx.Response:
-        user_id = self._me(request)
-
-        def action() -> httpx.Response:
-            data, _ = self._payload(request, ADD_MAX, types=("tracks",))
-            liked = self.state.library(self.name, user_id).liked
-            have = {e[0] for e in liked}
-            added = []
-            for entry in data:
-                if self.state.catalog.track(self.name, entry["id"]) is None:
-                    raise ApiError(404, f"Track {entry['id']} not found")
-                if entry["id"] not in have:
-                    liked.insert(0, (entry["id"], self.state.clock()))
-                    have.add(entry["id"])
-                    added.append({"id": entry["id"], "type": "tracks"})
-            return self.doc(200, {"data": added, "links": {"self": request.path}})
-
-        return self.idempotent(request, action)
-
-    def uncollect_tracks(self, request: SandboxRequest) -> httpx.Response:
-        user_id = self._me(request)
-
-        def action() -> httpx.Response:
-            data, _ = self._payload(request, ADD_MAX, types=("tracks",))
-            gone = {e["id"] for e in data}
-            library = self.state.library(self.name, user_id)
-            library.liked = [e for e in library.liked if e[0] not in gone]
-            return self.doc(200, {"links": {"self": request.path}})
-
-        return self.idempotent(request, action)
-
-    def collection_albums(self, request: SandboxRequest) -> httpx.Response:
-        tree = self.include_tree(request, "userCollectionAlbums", ("items",))
-        user_id = self._me(request)
-        catalog = self.state.catalog
-
-        def album_field(get: Callable[[Any], Any]) -> Callable[[tuple[str, float]], Any]:
-            return lambda e: get(a) if (a := catalog.album(self.name, e[0])) else ""
-
-        saved = self.sorted_by(
-            request,
-            self.state.library(self.name, user_id).saved_albums,
-            {
-                "addedAt": lambda e: e[1],
-                "artists.name": album_field(lambda a: a.artists[0].casefold()),
-                "releaseDate": album_field(lambda a: a.release_date or ""),
-                "title": album_field(lambda a: a.title.casefold()),
-            },
-        )
-        data, links = self.paged(
-            request, saved, lambda e: {"id": e[0], "type": "albums", "meta": {"addedAt": iso(e[1])}}
-        )
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"items": self.album_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
-
-    def collection_playlists(self, request: SandboxRequest) -> httpx.Response:
-        tree = self.include_tree(request, "userCollectionPlaylists", ("items",))
-        user_id = self._me(request)
-        ids = [
-            i
-            for i in self.state.library(self.name, user_id).playlists
-            if (p := self.state.playlist(self.name, i)) and p.owner != user_id
-        ]
-
-        def playlist_field(get: Callable[[Playlist], Any]) -> Callable[[str], Any]:
-            return lambda i: get(found) if (found := self.state.playlist(self.name, i)) else ""
-
-        ids = self.sorted_by(
-            request,
-            ids,
-            {
-                "addedAt": lambda i: 0,  # follows keep no time; newest first already
-                "lastModifiedAt": playlist_field(lambda p: p.modified_at),
-                "name": playlist_field(lambda p: p.name.casefold()),
-            },
-        )
-        data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            nodes = self.playlist_nodes(d["id"] for d in data)
-            body["included"] = self.included(tree, {"items": nodes})
-        return self.doc(200, body)
-
-    def search_tracks(self, request: SandboxRequest) -> httpx.Response:
-        tree = self.include_tree(request, "searchResults", ("tracks",))
-        query = request.params["id"]
-        hits = self.sorted_by(request, self.state.catalog.search(self.name, query), {})
-        data, links = self.paged(
-            request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
-        )
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"tracks": self.track_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
