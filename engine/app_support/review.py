@@ -158,10 +158,18 @@ def score_candidates(
     source: TrackView, candidates: list[TrackView], config: MatchConfig
 ) -> list[tuple[float, dict[str, float | None]]]:
     """Score and part scores of each candidate against the source track."""
-    if not candidates:
+    return score_many([(source, c) for c in candidates], config)
+
+
+def score_many(
+    pairs: list[tuple[TrackView, TrackView]], config: MatchConfig
+) -> list[tuple[float, dict[str, float | None]]]:
+    """Score and part scores of many (source, candidate) pairs in one call to the
+    matcher (which has a fixed cost per call, so a page is scored at once)."""
+    if not pairs:
         return []
-    left = tracks_frame([_record(source) for _ in candidates])
-    right = tracks_frame([_record(c) for c in candidates])
+    left = tracks_frame([_record(source) for source, _ in pairs])
+    right = tracks_frame([_record(candidate) for _, candidate in pairs])
     scored = score_pairs(left, right, config)
     results = []
     for row in scored.iter_rows(named=True):
@@ -170,25 +178,36 @@ def score_candidates(
     return results
 
 
-def _build_item(
-    decision: MatchDecision,
-    source: Track,
-    stored: dict[str, Track],
-    config: MatchConfig,
-) -> ReviewItem:
-    source_view = _source_view(source)
+@dataclass
+class _Draft:
+    """A review item before its candidates are scored."""
+
+    decision: MatchDecision
+    source: TrackView
+    entries: list[dict[str, Any]]
+    views: list[TrackView]
+
+    def to_score(self) -> list[int]:
+        """Candidates whose metadata is known but whose score or parts are not."""
+        return [
+            i
+            for i, (entry, view) in enumerate(zip(self.entries, self.views, strict=True))
+            if view.title and (_stored_parts(entry) is None or entry.get("score") is None)
+        ]
+
+
+def _draft(decision: MatchDecision, source: Track, stored: dict[str, Track]) -> _Draft:
     entries = _raw_candidates(decision)
     views = [_candidate_view(e, decision.target_provider, stored.get(e["id"])) for e in entries]
-    knowable = [i for i, v in enumerate(views) if v.title]
-    rescored = dict(
-        zip(
-            knowable,
-            score_candidates(source_view, [views[i] for i in knowable], config),
-            strict=True,
-        )
-    )
+    return _Draft(decision, _source_view(source), entries, views)
+
+
+def _finish(
+    draft: _Draft, rescored: dict[int, tuple[float, dict[str, float | None]]]
+) -> ReviewItem:
+    decision = draft.decision
     candidates = []
-    for index, (entry, view) in enumerate(zip(entries, views, strict=True)):
+    for index, (entry, view) in enumerate(zip(draft.entries, draft.views, strict=True)):
         parts = _stored_parts(entry)
         score = entry.get("score")
         if index in rescored:
@@ -203,13 +222,22 @@ def _build_item(
     candidates.sort(key=lambda c: -1.0 if c.score is None else c.score, reverse=True)
     return ReviewItem(
         decision_id=decision.id,
-        source=source_view,
+        source=draft.source,
         target_provider=decision.target_provider,
         score=decision.score,
         tier=decision.tier,
         job_id=decision.job_id,
         candidates=candidates,
     )
+
+
+def _score_drafts(drafts: list[_Draft], config: MatchConfig) -> list[ReviewItem]:
+    wanted = [(d, i) for d, draft in enumerate(drafts) for i in draft.to_score()]
+    results = score_many([(drafts[d].source, drafts[d].views[i]) for d, i in wanted], config)
+    rescored: list[dict[int, tuple[float, dict[str, float | None]]]] = [{} for _ in drafts]
+    for (d, i), result in zip(wanted, results, strict=True):
+        rescored[d][i] = result
+    return [_finish(draft, rescored[d]) for d, draft in enumerate(drafts)]
 
 
 def review_page(
@@ -235,18 +263,16 @@ def review_page(
                 select(Track).where(Track.id.in_({d.source_track_id for d in decisions}))
             )
         }
-        items = []
         by_provider: dict[str, set[str]] = {}
         for decision in decisions:
             ids = {e["id"] for e in _raw_candidates(decision)}
             by_provider.setdefault(decision.target_provider, set()).update(ids)
         stored = {p: _stored_targets(session, p, ids) for p, ids in by_provider.items()}
-        for decision in decisions:
-            source = tracks[decision.source_track_id]
-            items.append(
-                _build_item(decision, source, stored.get(decision.target_provider, {}), config)
-            )
-    return ReviewPage(items=items, total=total, offset=offset)
+        drafts = [
+            _draft(d, tracks[d.source_track_id], stored.get(d.target_provider, {}))
+            for d in decisions
+        ]
+    return ReviewPage(items=_score_drafts(drafts, config), total=total, offset=offset)
 
 
 def decide(runtime: Runtime, user_id: int, decision_id: int, target_track_id: str | None) -> int:
@@ -327,15 +353,16 @@ def accept_confident(
         page = review_page(runtime, user_id, offset=offset, limit=MAX_PAGE, config=config)
         if not page.items or page.offset != offset:
             break
-        skipped = 0
-        for item in page.items:
-            if accepted >= max_items:
-                break
-            if is_confident(item, min_score=min_score, min_margin=min_margin):
-                decide(runtime, user_id, item.decision_id, item.candidates[0].track.id)
-                accepted += 1
-            else:
-                skipped += 1
+        confident = [
+            i for i in page.items if is_confident(i, min_score=min_score, min_margin=min_margin)
+        ][: max_items - accepted]
+        with session_scope(runtime.engine) as session:  # one transaction per page
+            for item in confident:
+                repo.decide(
+                    session, user_id, item.decision_id, target_track_id=item.candidates[0].track.id
+                )
+        accepted += len(confident)
+        skipped = len(page.items) - len(confident)
         offset += skipped  # accepted items left the queue; skipped ones stay ahead
         if len(page.items) < MAX_PAGE:
             break

@@ -3,7 +3,6 @@ part scores, bulk rules, user resolution, preferences, files, transfer inputs.""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,8 @@ def local_id(runtime: Runtime) -> int:
 
 
 def test_queue_of_10000_is_paged_and_fast(runtime: Runtime) -> None:
-    """One page = a bounded number of queries and rows, however long the queue."""
+    """One page = a bounded number of queries and rows, however long the queue
+    (timings: docs/app.md)."""
     uid = local_id(runtime)
     with session_scope(runtime.engine) as session:
         (track_id,) = repo.upsert_tracks(
@@ -61,13 +61,10 @@ def test_queue_of_10000_is_paged_and_fast(runtime: Runtime) -> None:
         conn.execute(insert(MatchDecision), rows)
     statements: list[str] = []
     event.listen(runtime.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    started = time.perf_counter()
     page = review.review_page(runtime, uid, offset=9_990, limit=20)
-    elapsed = time.perf_counter() - started
     assert page.total == 10_000 and len(page.items) == 10
     assert page.items[-1].candidates[0].track.id == "dz9999"
     assert len(statements) <= 8, statements
-    assert elapsed < 2.0, elapsed  # generous: one page is milliseconds locally
     # A decision removes the item; the same offset now shows the next one.
     review.decide(runtime, uid, page.items[0].decision_id, "dz9990")
     after = review.review_page(runtime, uid, offset=9_990, limit=1)
