@@ -23,7 +23,6 @@ from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
 from engine.providers._common import (
     chunks,
     frame_from,
-    iso_duration_ms,
     json_body,
 )
 from engine.providers.base import (
@@ -32,6 +31,12 @@ from engine.providers.base import (
     PlaylistInfo,
     ProviderDefaults,
     UserInfo,
+)
+from engine.providers.tidal_documents import (
+    index_included,
+    related,
+    relationship_rows,
+    track_row,
 )
 
 MEDIA_TYPE = "application/vnd.api+json"
@@ -94,64 +99,6 @@ def check_response(response: httpx.Response) -> None:
         and any(m in detail.lower() for m in _FULL_MARKERS)
     ):
         raise PlaylistFullError(detail, provider="tidal")
-
-
-def _index(included: list[dict[str, Any]] | None) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(r["type"], str(r["id"])): r for r in included or [] if "type" in r and "id" in r}
-
-
-def _related(
-    resource: dict[str, Any], name: str, index: dict[tuple[str, str], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    data = ((resource.get("relationships") or {}).get(name) or {}).get("data") or []
-    if isinstance(data, dict):
-        data = [data]
-    return [index[(d["type"], str(d["id"]))] for d in data if (d["type"], str(d["id"])) in index]
-
-
-def track_row(
-    track: dict[str, Any], index: dict[tuple[str, str], dict[str, Any]], **extras: Any
-) -> dict[str, Any]:
-    """One canonical row from a ``tracks`` resource object and the ``included`` index."""
-    attrs = track.get("attributes") or {}
-    title = attrs.get("title")
-    if title and attrs.get("version"):
-        title = f"{title} ({attrs['version']})"
-    albums = _related(track, "albums", index)
-    album_attrs = (albums[0].get("attributes") or {}) if albums else {}
-    links = [x.get("href") for x in attrs.get("externalLinks") or [] if x.get("href")]
-    return {
-        "title": title,
-        "artists": [
-            (a.get("attributes") or {}).get("name") for a in _related(track, "artists", index)
-        ],
-        "album": album_attrs.get("title"),
-        "duration_ms": iso_duration_ms(attrs.get("duration")),
-        "isrc": attrs.get("isrc") or None,
-        "explicit": attrs.get("explicit"),
-        "release_date": album_attrs.get("releaseDate"),
-        "provider": "tidal",
-        "provider_id": str(track["id"]),
-        "url": links[0] if links else None,
-        "extras": {k: v for k, v in extras.items() if v is not None},
-    }
-
-
-def relationship_rows(document: dict[str, Any], start: int = 0) -> list[dict[str, Any]]:
-    """Rows of one relationship page (``data`` identifiers + ``included`` tracks)."""
-    index = _index(document.get("included"))
-    rows = []
-    for offset, ident in enumerate(document.get("data") or []):
-        track = index.get((ident.get("type"), str(ident.get("id"))))
-        if ident.get("type") != "tracks":
-            continue
-        meta = ident.get("meta") or {}
-        if track is None:  # not resolvable (e.g. unavailable): keep the id, nothing else
-            track = {"id": ident["id"], "type": "tracks"}
-        row = track_row(track, index, item_id=meta.get("itemId"), added_at=meta.get("addedAt"))
-        row["position"] = start + offset
-        rows.append(row)
-    return rows
 
 
 class Tidal(ProviderDefaults):
@@ -328,7 +275,7 @@ class Tidal(ProviderDefaults):
         followed: dict[str, dict[str, Any] | None] = {}
         path = "/userCollectionPlaylists/me/relationships/items"
         for doc in self._documents(path, {"include": "items"}):
-            index = _index(doc.get("included"))
+            index = index_included(doc.get("included"))
             for ident in doc.get("data") or []:
                 key = str(ident.get("id"))
                 if key not in found:
@@ -365,13 +312,13 @@ class Tidal(ProviderDefaults):
         albums = []
         documents, _ = self._include_documents(path, "items.artists", "items", {})
         for doc in documents:
-            index = _index(doc.get("included"))
+            index = index_included(doc.get("included"))
             for ident in doc.get("data") or []:
                 album = index.get(("albums", str(ident.get("id"))))
                 if album is None:
                     continue
                 attrs = album.get("attributes") or {}
-                artists = _related(album, "artists", index)
+                artists = related(album, "artists", index)
                 albums.append(
                     AlbumInfo(
                         id=str(album["id"]),
@@ -397,7 +344,7 @@ class Tidal(ProviderDefaults):
             }
             # A single ISRC may page (several tracks); several ISRCs never do.
             for doc in self._documents("/tracks", params, cache=True):
-                index = _index(doc.get("included"))
+                index = index_included(doc.get("included"))
                 for track in doc.get("data") or []:
                     isrc = ((track.get("attributes") or {}).get("isrc") or "").upper()
                     rows.append(track_row(track, index, lookup_isrc=isrc or None))
