@@ -93,6 +93,21 @@ def test_connect_import_dry_run_transfer_disconnect(
     counts = {m.label: int(m.value) for m in transfer.metric}
     assert counts["Would match"] >= 10 and counts["Not found"] >= 1
     assert sum(counts.values()) == transfer.dataframe[0].value.shape[0]
+    # The same dry run from the playlist's snapshot and from an uploaded file.
+    transfer.radio(key="cf_tr_kind").set_value("snapshot").run()
+    transfer.button(key="cf_tr_dry_run").click().run()
+    no_errors(transfer)
+    assert {m.label: int(m.value) for m in transfer.metric} == counts
+    transfer.radio(key="cf_tr_kind").set_value("file").run()
+    assert transfer.button(key="cf_tr_dry_run").disabled  # nothing uploaded yet
+    transfer.file_uploader(key="cf_tr_upload").upload(
+        "road-trip.m3u8", sample_path("road-trip.m3u8").read_bytes()
+    )
+    transfer.run()
+    transfer.button(key="cf_tr_dry_run").click().run()
+    no_errors(transfer)
+    assert {m.label: int(m.value) for m in transfer.metric} == counts
+    transfer.radio(key="cf_tr_kind").set_value("playlist").run()
     transfer.button(key="cf_tr_start").click().run()
     no_errors(transfer)
     job_id = transfer.session_state["cf_tr_job"]
