@@ -167,7 +167,8 @@ def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
         st.error(f"Failed: {progress.get('error') or 'unknown error'}")
     elif progress.get("last_error"):
         st.warning(f"Last error (retried): {progress['last_error']}")
-    if state == "succeeded" and progress.get("result"):
+    if state == "succeeded":
         st.success("Done.")
-        st.json(progress["result"], expanded=False)
+    with st.expander("Details"):
+        st.json({"parameters": progress.get("params"), "result": progress.get("result")})
     return bool(progress["finished"])
