@@ -9,6 +9,7 @@ Nothing connects until a property is first read.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ class Runtime:
     _migrated: bool = field(default=False, init=False)
     http_transport: httpx.BaseTransport | None = field(default=None, kw_only=True, repr=False)
     """Where :attr:`http` sends requests (tests: the sandbox's transport); None = the network."""
+    background: list[threading.Thread] = field(default_factory=list, init=False, repr=False)
+    """In-process job threads using this runtime; :meth:`close` waits for them."""
 
     @cached_property
     def engine(self) -> Engine:
@@ -57,6 +60,12 @@ class Runtime:
         return HttpFactory(self.settings, redis=self.redis, transport=self.http_transport)
 
     def close(self) -> None:
+        # A job thread still finishing (announce, final state) would otherwise
+        # open fresh connections on the disposed engine that nobody closes.
+        for thread in self.background:
+            if thread is not threading.current_thread():
+                thread.join()
+        self.background.clear()
         if "http" in self.__dict__:
             self.http.close()
         if "engine" in self.__dict__:
