@@ -147,6 +147,8 @@ def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> No
     thread = threading.Thread(
         target=run_job, args=(runtime, job_id), name=f"crossfade-job-{job_id}"
     )
+    runtime.background[:] = [t for t in runtime.background if t.is_alive()]
+    runtime.background.append(thread)  # Runtime.close() waits for it
     thread.start()
 
 

@@ -171,6 +171,18 @@ def test_follow_ends_on_terminal_state(runtime: Runtime) -> None:
     assert seen[-1]["done"] == 5
 
 
+def test_close_waits_for_in_process_job_threads(db_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(db_url, tmp_path)
+    user = ensure_user(runtime)
+    job_id = submit(runtime, "test_count", {"n": 4, "batch": 1, "sleep": 0.05}, user_id=user)
+    [thread] = runtime.background
+    runtime.close()  # waits: no job thread is left using the disposed engine
+    assert not thread.is_alive() and runtime.background == []
+    reopened = make_runtime(db_url, tmp_path)
+    assert job_row(reopened, job_id)["state"] == "succeeded"
+    reopened.close()
+
+
 def _concurrent_submitters(db_url: str, redis_url: str | None, tmp_path: Path) -> set[str]:
     script = (HERE / "submit_storm.py").resolve()
     env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
