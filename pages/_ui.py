@@ -98,10 +98,13 @@ def _leave_pages_directory_mode() -> None:
     (every file a page, app.py skipped) until app.py's ``st.navigation`` has run
     once in the process; a browser opening ``/review`` first would get that
     layout. Switch to the navigation table and rerun the same page through it."""
-    from streamlit.runtime.pages_manager import PagesManager
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without this internal: nothing to undo
+        return
 
     global _left_pages_directory_mode
-    if PagesManager.uses_pages_directory:
+    if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         if not _left_pages_directory_mode:  # once per process (AppTest resets the flag)
             _left_pages_directory_mode = True
