@@ -13,8 +13,6 @@ import io
 import re
 from typing import Any
 
-import polars as pl
-
 from engine.errors import FormatError
 from engine.formats._common import (
     clean_text,
@@ -27,7 +25,7 @@ from engine.formats._common import (
 )
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
-from engine.formats._model import Playlist, merged
+from engine.formats._model import Playlist, frame_to_playlists, merged
 from engine.frame import COLUMNS, extras_dict
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -156,19 +154,7 @@ def _index_positions(records: list[dict[str, Any]]) -> None:
 def decode(data: bytes, source: str) -> list[Playlist]:
     _, records = records_from_csv(decode_text(data), source)
     _index_positions(records)
-    frame = records_frame(records)
-    names = frame["playlist"].unique(maintain_order=True).to_list()
-    if len(names) <= 1:
-        return [Playlist(name=names[0] if names else None, tracks=frame)]
-    return [
-        Playlist(
-            name=name,
-            tracks=frame.filter(
-                pl.col("playlist").is_null() if name is None else pl.col("playlist") == name
-            ),
-        )
-        for name in names
-    ]
+    return frame_to_playlists(records_frame(records))
 
 
 _WRITE_COLUMNS = [c for c in COLUMNS if c != "extras"]
