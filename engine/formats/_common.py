@@ -245,3 +245,28 @@ def top_level_keys(head: str) -> set[str]:
             expecting_key = True
         index += 1
     return keys
+
+
+KEPT_FIELDS = ("id", "artists", "explicit", "release_date", "provider", "provider_id", "isrc")
+"""Canonical columns JSPF and XSPF have no element for; both keep them (and the
+extras) in Crossfade's own extension so a round trip loses nothing."""
+
+
+def kept_fields(row: Mapping[str, Any], *, with_url: bool = False) -> dict[str, Any]:
+    """The extension payload for one canonical row: :data:`KEPT_FIELDS`, ``url``
+    when the format has no element of its own for it, then ``extras``."""
+    fields: dict[str, Any] = {key: row[key] for key in KEPT_FIELDS}
+    fields["artists"] = list(row["artists"] or [])
+    if with_url:
+        fields["url"] = row["url"]
+    fields["extras"] = extras_dict(row["extras"])
+    return fields
+
+
+def restored_fields(data: Mapping[str, Any], *, with_url: bool = False) -> dict[str, Any]:
+    """The record fields an extension payload written by :func:`kept_fields` holds."""
+    keys = (*KEPT_FIELDS, "url") if with_url else KEPT_FIELDS
+    out = {key: data[key] for key in keys if key in data}
+    if isinstance(data.get("extras"), dict):
+        out["extras"] = {str(k): str(v) for k, v in data["extras"].items()}
+    return out

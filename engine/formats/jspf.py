@@ -18,7 +18,9 @@ from engine.errors import FormatError
 from engine.formats._common import (
     clean_text,
     join_artists,
+    kept_fields,
     put_duration,
+    restored_fields,
     split_artists,
     top_level_keys,
 )
@@ -84,10 +86,7 @@ def _track(doc: Any, index: int, source: str) -> dict[str, Any]:
     record["extras"] = extras
     canonical = extensions.get(CROSSFADE_TRACK) if isinstance(extensions, dict) else None
     if isinstance(canonical, dict):
-        keys = ("id", "artists", "explicit", "release_date", "provider", "provider_id", "isrc")
-        record.update({k: canonical[k] for k in keys if k in canonical})
-        if isinstance(canonical.get("extras"), dict):
-            record["extras"] = {str(k): str(v) for k, v in canonical["extras"].items()}
+        record.update(restored_fields(canonical))
     return record
 
 
@@ -141,16 +140,7 @@ def _track_doc(row: dict[str, Any]) -> dict[str, Any]:
     extension: dict[str, Any] = {}
     if listenbrainz:
         extension[MB_TRACK] = {k: _unflat(v) for k, v in listenbrainz.items()}
-    extension[CROSSFADE_TRACK] = {
-        "id": row["id"],
-        "artists": list(row["artists"] or []),
-        "explicit": row["explicit"],
-        "release_date": row["release_date"],
-        "provider": row["provider"],
-        "provider_id": row["provider_id"],
-        "isrc": row["isrc"],
-        "extras": extras,
-    }
+    extension[CROSSFADE_TRACK] = kept_fields(row)
     doc["extension"] = extension
     return doc
 

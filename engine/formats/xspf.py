@@ -24,7 +24,9 @@ from engine.errors import FormatError
 from engine.formats._common import (
     clean_text,
     join_artists,
+    kept_fields,
     put_duration,
+    restored_fields,
     split_artists,
 )
 from engine.formats._frame import records_frame
@@ -139,11 +141,7 @@ def _from_canonical(text: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         return {}
-    keys = ("id", "artists", "explicit", "release_date", "provider", "provider_id", "isrc", "url")
-    out = {key: data[key] for key in keys if key in data}
-    if isinstance(data.get("extras"), dict):
-        out["extras"] = {str(k): str(v) for k, v in data["extras"].items()}
-    return out
+    return restored_fields(data, with_url=True)
 
 
 def decode(data: bytes, source: str) -> list[Playlist]:
@@ -177,17 +175,7 @@ def _sub(parent: Element, name: str, text: object) -> Element:
 
 
 def _canonical(row: dict[str, Any]) -> str:
-    data = {
-        "id": row["id"],
-        "artists": list(row["artists"] or []),
-        "explicit": row["explicit"],
-        "release_date": row["release_date"],
-        "provider": row["provider"],
-        "provider_id": row["provider_id"],
-        "isrc": row["isrc"],
-        "url": row["url"],
-        "extras": extras_dict(row["extras"]),
-    }
+    data = kept_fields(row, with_url=True)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
