@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from engine.errors import NeedsReconnectError, NotFoundError
+from engine.errors import NeedsReconnectError
 from engine.store.models import ProviderAccount
+from engine.store.owned import get_owned
 
 if TYPE_CHECKING:
     from engine.providers.base import Provider
@@ -36,9 +37,8 @@ def register_opener(provider: str, opener: Opener) -> None:
 def load_account(runtime: Runtime, account_id: int, *, user_id: int | None) -> ProviderAccount:
     """The account row, refusing another user's and ones that must reconnect."""
     with Session(runtime.engine) as session:
-        account = session.get(ProviderAccount, account_id)
-        if account is None or (user_id is not None and account.user_id != user_id):
-            raise NotFoundError(f"no provider account {account_id}")
+        missing = f"no provider account {account_id}"
+        account = get_owned(session, ProviderAccount, account_id, user_id=user_id, missing=missing)
         session.expunge(account)
     if account.status == "needs_reconnect":
         raise NeedsReconnectError(

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError
 from engine.jobs.runner import QUEUE_NAME, dispatch, run_job
 from engine.store.models import Job
+from engine.store.owned import get_owned
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -31,9 +32,7 @@ embedded worker (its own worker must have died)."""
 def job_row(runtime: Runtime, job_id: str, *, user_id: int | None = None) -> dict[str, Any]:
     """One job as a plain dict; NotFoundError if missing or another user's."""
     with Session(runtime.engine) as session:
-        job = session.get(Job, job_id)
-        if job is None or (user_id is not None and job.user_id != user_id):
-            raise NotFoundError(f"no job {job_id}")
+        job = get_owned(session, Job, job_id, user_id=user_id, missing=f"no job {job_id}")
         return _as_dict(job)
 
 

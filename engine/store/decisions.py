@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError, NotFoundError, UsageError
 from engine.store.models import MatchDecision, Track, utcnow
+from engine.store.owned import get_owned
 
 MATCHED, NOT_AVAILABLE, PENDING, REVIEWED = "matched", "not_available", "pending", "reviewed"
 DECISION_STATUSES = (MATCHED, NOT_AVAILABLE, PENDING, REVIEWED)
@@ -69,10 +70,8 @@ def record_decision(
 
 def get_decision(session: Session, user_id: int, decision_id: int) -> MatchDecision:
     """One of the user's decisions (another user's is "not found")."""
-    decision = session.get(MatchDecision, decision_id)
-    if decision is None or decision.user_id != user_id:
-        raise NotFoundError(f"match decision {decision_id} does not exist")
-    return decision
+    missing = f"match decision {decision_id} does not exist"
+    return get_owned(session, MatchDecision, decision_id, user_id=user_id, missing=missing)
 
 
 def curator_rule_for(

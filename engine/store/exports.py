@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFoundError, UsageError
+from engine.errors import UsageError
 from engine.store.models import Export
+from engine.store.owned import get_owned
 
 
 def record_export(
@@ -39,10 +40,8 @@ def record_export(
 
 def get_export(session: Session, user_id: int, export_id: int) -> Export:
     """One of the user's exports (another user's is "not found")."""
-    export = session.get(Export, export_id)
-    if export is None or export.user_id != user_id:
-        raise NotFoundError(f"export {export_id} does not exist")
-    return export
+    missing = f"export {export_id} does not exist"
+    return get_owned(session, Export, export_id, user_id=user_id, missing=missing)
 
 
 def list_exports(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError, NotFoundError, UsageError
 from engine.store.models import Playlist, Snapshot, SnapshotItem, utcnow
+from engine.store.owned import get_owned
 
 PLAYLIST_SOURCES = ("provider", "file")
 PLAYLIST_KINDS = ("playlist", "liked", "albums")
@@ -59,10 +60,8 @@ def create_playlist(
 
 def get_playlist(session: Session, playlist_id: int, *, user_id: int | None = None) -> Playlist:
     """The playlist; with ``user_id``, another user's playlist is "not found"."""
-    playlist = session.get(Playlist, playlist_id)
-    if playlist is None or (user_id is not None and playlist.user_id != user_id):
-        raise NotFoundError(f"playlist {playlist_id} does not exist")
-    return playlist
+    missing = f"playlist {playlist_id} does not exist"
+    return get_owned(session, Playlist, playlist_id, user_id=user_id, missing=missing)
 
 
 def find_provider_playlist(

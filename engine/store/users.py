@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError, UsageError
 from engine.store.models import ApiToken, ProviderAccount, User, utcnow
+from engine.store.owned import get_owned
 
 LOCAL_USER = "local"
 """``external_id`` of the single user of single-user (non-OIDC) mode."""
@@ -96,9 +97,8 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def revoke_api_token(session: Session, user_id: int, token_id: int) -> None:
     """Revoke one of the user's tokens (another user's token is "not found")."""
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != user_id:
-        raise NotFoundError(f"API token {token_id} does not exist")
+    missing = f"API token {token_id} does not exist"
+    row = get_owned(session, ApiToken, token_id, user_id=user_id, missing=missing)
     row.revoked_at = utcnow()
 
 
