@@ -7,14 +7,14 @@ from pathlib import Path as FsPath
 from typing import Annotated
 
 import polars as pl
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from engine import formats
 from engine.api.deps import Caller, get_caller, get_runtime, get_session, require_flag
 from engine.api.problems import problem_responses
-from engine.api.schemas import MAX_PAGE, Export, ExportRequest
+from engine.api.schemas import Export, ExportRequest, Limit, Offset
 from engine.errors import NotFoundError
 from engine.frame import COLUMNS
 from engine.runtime import Runtime
@@ -94,8 +94,8 @@ def create_export(
 
 @router.get("", response_model=list[Export], responses=problem_responses(401, 422))
 def list_exports(
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
     caller: Caller = Depends(get_caller),
     session: Session = Depends(get_session),
 ) -> list[Export]:

@@ -16,7 +16,7 @@ from sse_starlette.sse import EventSourceResponse
 from engine import jobs
 from engine.api.deps import Caller, get_caller, get_runtime
 from engine.api.problems import problem_responses
-from engine.api.schemas import MAX_PAGE, Job, JobRequest
+from engine.api.schemas import Job, JobRequest, Limit
 from engine.errors import DataError
 from engine.jobs.progress import TERMINAL_STATES
 from engine.jobs.submit import canonical_json, scoped_key
@@ -132,7 +132,7 @@ async def submit_job(
 @router.get("", response_model=list[Job], responses=problem_responses(401, 422))
 def list_jobs(
     state: Annotated[JobState | None, Query(description="Only jobs in this state.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    limit: Limit = 50,
     caller: Caller = Depends(get_caller),
     runtime: Runtime = Depends(get_runtime),
 ) -> list[Job]:

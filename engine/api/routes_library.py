@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 from sqlalchemy.orm import Session
 
 from engine import flags
 from engine.api.deps import Caller, get_caller, get_runtime, get_session
 from engine.api.problems import problem_responses
-from engine.api.schemas import MAX_PAGE, Account, Flag, Health, Page, Playlist, PlaylistItem
+from engine.api.schemas import (
+    Account,
+    Flag,
+    Health,
+    Limit,
+    Offset,
+    Page,
+    Playlist,
+    PlaylistItem,
+)
 from engine.runtime import Runtime
 from engine.store import repo
 
 router = APIRouter()
 
 MAX_ID = 2**53
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 PlaylistId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 from sqlalchemy.orm import Session
 
 from engine.api.deps import Caller, get_caller, get_session, require_flag
 from engine.api.problems import problem_responses
-from engine.api.schemas import MAX_PAGE, Decision, DecisionRequest, Page, Review
+from engine.api.schemas import Decision, DecisionRequest, Limit, Offset, Page, Review
 from engine.store import repo
 
 router = APIRouter(tags=["reviews"], dependencies=[Depends(require_flag("feature.review"))])
@@ -19,8 +19,8 @@ DecisionId = Annotated[int, Path(ge=1, le=2**53)]
 
 @router.get("/reviews", response_model=Page[Review], responses=problem_responses(401, 422, 503))
 def pending_reviews(
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
     caller: Caller = Depends(get_caller),
     session: Session = Depends(get_session),
 ) -> Page[Review]:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
 MAX_PAGE = 500
+
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+"""The ``offset`` query parameter of every paged list."""
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+"""The ``limit`` query parameter of every paged list."""
 
 
 def _as_utc(value: datetime) -> datetime:
