@@ -47,22 +47,12 @@ from engine.providers import build_provider, provider_class, provider_http_confi
 from engine.providers.base import Provider
 from engine.providers.youtube import YouTube
 from engine.sandbox import DEFAULT_ROOT, Sandbox
+from engine.sandbox.faults import TRANSIENT_KINDS
 from engine.sandbox.state import SandboxConfig
 from engine.settings import Settings
 
 T = TypeVar("T")
 
-FAULT_KINDS = (
-    "429",
-    "429-noretry",
-    "429-zero",
-    "429-empty",
-    "500",
-    "502",
-    "503",
-    "timeout",
-    "drop",
-)
 TARGET_OVER_FLOOR = 0.02
 CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "spotify": {"market": "GB"},
@@ -354,7 +344,7 @@ def bench_provider(
 
     faulty = make_world(name, records, args, workdir / name / "faults", args.seed + 1, clock)
     try:
-        kinds = FAULT_KINDS + (("quota",) if name == "deezer" else ())
+        kinds = TRANSIENT_KINDS + (("quota",) if name == "deezer" else ())
         faulty.sandbox.faults.set(args.fault_rate, kinds, [name])
         faults_run = run_work(faulty, name, records, "faults", resume=True)
         injected = faulty.sandbox.log.counts.get(f"{name}:fault", 0)

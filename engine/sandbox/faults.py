@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from engine.errors import UsageError
 from engine.sandbox.catalog import PROVIDERS
 
-KINDS = (
+TRANSIENT_KINDS = (
     "429",
     "429-noretry",
     "429-zero",
@@ -41,10 +41,11 @@ KINDS = (
     "503",
     "timeout",
     "drop",
-    "timeout-after",
-    "drop-after",
-    "quota",
 )
+"""Faults answered before the request takes effect, in the same form on every
+provider: what a client's retries must ride out (benchmarks inject these)."""
+
+KINDS = (*TRANSIENT_KINDS, "timeout-after", "drop-after", "quota")
 
 
 @dataclass
