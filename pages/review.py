@@ -9,7 +9,8 @@ Session-state keys: ``cf_review_skip`` (items skipped in this session),
 ``cf_review_found`` / ``cf_review_found_choice`` (manual search),
 ``cf_review_manual_id`` (a pasted target id), ``cf_review_notice`` (the last
 outcome), ``cf_review_undo_pick`` (decision picked for undo), ``cf_review_last``
-(the curator decision just saved, for "Undo last").
+(the curator decision just saved, for "Undo last"), ``cf_review_provider``
+(only this target provider's reviews).
 Keyboard: 1-5 take that candidate, N = not available, S = skip, B = back,
 U = undo the last decision, Ctrl+Enter = save the selected choice; Tab and the
 arrow keys move through the choices.
@@ -275,11 +276,35 @@ def decision_panel(rt: Runtime, user: CurrentUser) -> None:
         _panel(rt, user)
 
 
+def _reset_position() -> None:
+    st.session_state["cf_review_skip"] = 0
+    st.session_state.pop("cf_review_choice", None)
+
+
+def _provider_filter(rt: Runtime, user: CurrentUser) -> str | None:
+    """Only one target provider's reviews, when there are several."""
+    counts = review.pending_providers(rt, user.id)
+    if len(counts) < 2:
+        st.session_state.pop("cf_review_provider", None)  # a filter left over
+        return None
+    labels = {p: f"{p} ({n:,})" for p, n in counts.items()}
+    chosen = st.segmented_control(
+        "Target provider",
+        list(labels),
+        format_func=lambda p: labels.get(p, p),
+        key="cf_review_provider",
+        on_change=_reset_position,
+        help="Review one provider's matches at a time; none selected shows all.",
+    )
+    return str(chosen) if chosen else None
+
+
 def _panel(rt: Runtime, user: CurrentUser) -> None:
     _notice()
+    provider = _provider_filter(rt, user)
     skip = int(st.session_state.get("cf_review_skip", 0))
     config = preferences.match_config(rt, user.id)
-    page = review.review_page(rt, user.id, offset=skip, limit=1, config=config)
+    page = review.review_page(rt, user.id, offset=skip, limit=1, config=config, provider=provider)
     if page.offset != skip:
         st.session_state["cf_review_skip"] = page.offset
     metrics = st.columns(3)
@@ -335,7 +360,12 @@ def bulk_actions(rt: Runtime, user: CurrentUser) -> None:
         if go:
             with _ui.guarded():
                 accepted = review.accept_confident(
-                    rt, user.id, min_score=min_score, min_margin=margin, config=config
+                    rt,
+                    user.id,
+                    min_score=min_score,
+                    min_margin=margin,
+                    config=config,
+                    provider=st.session_state.get("cf_review_provider") or None,
                 )
                 st.success(f"Accepted {accepted} match(es). Each can be undone below.")
 

@@ -2,71 +2,61 @@
 source track, its candidates and the named part scores of each.
 
 Only one page of decisions is ever loaded (``pending_reviews`` with offset and
-limit), so the queue stays fast with 10,000 items pending. Candidates may be
-stored as bare ids (what ``migrate`` records) or as dicts carrying metadata,
-``score`` and ``parts``; missing metadata is filled from tracks already in the
-store, and missing parts are scored with :func:`engine.matching.score_pairs`.
+limit), so the queue stays fast with 10,000 items pending. How items and their
+candidates are built and scored: :mod:`engine.app_support.review_items`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import flags
+from engine.app_support.review_items import (
+    PARTS,
+    Candidate,
+    ReviewItem,
+    TrackView,
+    draft,
+    raw_candidates,
+    score_candidates,
+    score_drafts,
+    stored_targets,
+)
 from engine.errors import NotFoundError, UsageError
 from engine.formats._common import track_link
-from engine.frame import tracks_frame
-from engine.matching import PART_COLUMNS, MatchConfig, score_pairs
+from engine.matching import MatchConfig
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
 from engine.store.decisions import CURATOR
-from engine.store.models import MatchDecision, ProviderAccount, Track, TrackProviderId
+from engine.store.models import MatchDecision, ProviderAccount, Track
 
-PARTS = tuple(column.removeprefix("part_") for column in PART_COLUMNS)
-"""Part names shown for every candidate, in display order."""
+__all__ = [
+    "MAX_PAGE",
+    "PARTS",
+    "Candidate",
+    "ReviewItem",
+    "ReviewPage",
+    "TrackView",
+    "accept_confident",
+    "complete_from_provider",
+    "decide",
+    "is_confident",
+    "mark_all_not_available",
+    "pending_providers",
+    "recent_decisions",
+    "review_page",
+    "score_candidates",
+    "search_target",
+    "undo",
+]
 
 MAX_PAGE = 200
-
-
-@dataclass(frozen=True)
-class TrackView:
-    """What the review panel shows of one track."""
-
-    id: str
-    title: str | None
-    artists: list[str]
-    album: str | None
-    duration_ms: int | None
-    isrc: str | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    track: TrackView
-    score: float | None
-    parts: dict[str, float | None]
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    decision_id: int
-    source: TrackView
-    target_provider: str
-    score: float | None
-    tier: str | None
-    job_id: str | None
-    candidates: list[Candidate] = field(default_factory=list)
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
 
 
 @dataclass(frozen=True)
@@ -80,164 +70,39 @@ def _require(runtime: Runtime) -> None:
     flags.require(runtime, runtime.settings, "feature.review")
 
 
-def _source_view(track: Track) -> TrackView:
-    ids = {pid.provider: pid.provider_track_id for pid in track.provider_ids}
-    url = next((track_link(p, i) for p, i in ids.items() if track_link(p, i)), None)
-    return TrackView(
-        id=str(track.id),
-        title=track.title,
-        artists=list(track.artists or []),
-        album=track.album,
-        duration_ms=track.duration_ms,
-        isrc=track.isrc,
-        url=url,
+def _pending_query(user_id: int, provider: str) -> Any:
+    return select(MatchDecision).where(
+        MatchDecision.user_id == user_id,
+        MatchDecision.status == "pending",
+        MatchDecision.undone_at.is_(None),
+        MatchDecision.target_provider == provider,
     )
 
 
-def _stored_targets(session: Session, provider: str, ids: set[str]) -> dict[str, Track]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(TrackProviderId.provider_track_id, Track)
-        .join(Track, Track.id == TrackProviderId.track_id)
-        .where(TrackProviderId.provider == provider, TrackProviderId.provider_track_id.in_(ids))
-    ).all()
-    return {str(pid): track for pid, track in rows}
+def _pending_for(
+    session: Session, user_id: int, provider: str, offset: int, limit: int
+) -> tuple[int, int, list[MatchDecision]]:
+    query = _pending_query(user_id, provider)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    offset = max(0, min(offset, max(total - 1, 0)))
+    rows = session.scalars(query.order_by(MatchDecision.id).offset(offset).limit(limit)).all()
+    return total, offset, list(rows)
 
 
-def _raw_candidates(decision: MatchDecision) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for raw in decision.candidates or []:
-        entry = dict(raw) if isinstance(raw, dict) else {"id": raw}
-        if entry.get("id") not in (None, ""):
-            entry["id"] = str(entry["id"])
-            out.append(entry)
-    return out
-
-
-def _candidate_view(entry: dict[str, Any], provider: str, stored: Track | None) -> TrackView:
-    artists = entry.get("artists")
-    if artists is None and stored is not None:
-        artists = stored.artists
-    return TrackView(
-        id=entry["id"],
-        title=entry.get("title") or (stored.title if stored else None),
-        artists=list(artists or []),
-        album=entry.get("album") or (stored.album if stored else None),
-        duration_ms=entry.get("duration_ms") or (stored.duration_ms if stored else None),
-        isrc=entry.get("isrc") or (stored.isrc if stored else None),
-        url=entry.get("url") or track_link(provider, entry["id"]),
-    )
-
-
-def _stored_parts(entry: dict[str, Any]) -> dict[str, float | None] | None:
-    parts = entry.get("parts")
-    if not isinstance(parts, dict):
-        return None
-    named = {str(k).removeprefix("part_"): v for k, v in parts.items()}
-    if (
-        not any(named.get(name) is not None for name in PARTS if name != "title")
-        and len(named) <= 1
-    ):
-        return None  # a bare score, not a breakdown: rescore when metadata allows
-    return {name: named.get(name) for name in PARTS}
-
-
-def _record(view: TrackView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "title": view.title,
-        "artists": view.artists,
-        "album": view.album,
-        "duration_ms": view.duration_ms,
-        "isrc": view.isrc,
-    }
-
-
-def score_candidates(
-    source: TrackView, candidates: list[TrackView], config: MatchConfig
-) -> list[tuple[float, dict[str, float | None]]]:
-    """Score and part scores of each candidate against the source track."""
-    return score_many([(source, c) for c in candidates], config)
-
-
-def score_many(
-    pairs: list[tuple[TrackView, TrackView]], config: MatchConfig
-) -> list[tuple[float, dict[str, float | None]]]:
-    """Score and part scores of many (source, candidate) pairs in one call to the
-    matcher (which has a fixed cost per call, so a page is scored at once)."""
-    if not pairs:
-        return []
-    left = tracks_frame([_record(source) for source, _ in pairs])
-    right = tracks_frame([_record(candidate) for _, candidate in pairs])
-    scored = score_pairs(left, right, config)
-    results = []
-    for row in scored.iter_rows(named=True):
-        parts = {name: row[f"part_{name}"] for name in PARTS}
-        results.append((float(row["score"]), parts))
-    return results
-
-
-@dataclass
-class _Draft:
-    """A review item before its candidates are scored."""
-
-    decision: MatchDecision
-    source: TrackView
-    entries: list[dict[str, Any]]
-    views: list[TrackView]
-
-    def to_score(self) -> list[int]:
-        """Candidates whose metadata is known but whose score or parts are not."""
-        return [
-            i
-            for i, (entry, view) in enumerate(zip(self.entries, self.views, strict=True))
-            if view.title and (_stored_parts(entry) is None or entry.get("score") is None)
-        ]
-
-
-def _draft(decision: MatchDecision, source: Track, stored: dict[str, Track]) -> _Draft:
-    entries = _raw_candidates(decision)
-    views = [_candidate_view(e, decision.target_provider, stored.get(e["id"])) for e in entries]
-    return _Draft(decision, _source_view(source), entries, views)
-
-
-def _finish(
-    draft: _Draft, rescored: dict[int, tuple[float, dict[str, float | None]]]
-) -> ReviewItem:
-    decision = draft.decision
-    candidates = []
-    for index, (entry, view) in enumerate(zip(draft.entries, draft.views, strict=True)):
-        parts = _stored_parts(entry)
-        score = entry.get("score")
-        if index in rescored:
-            new_score, new_parts = rescored[index]
-            parts = parts or new_parts
-            score = score if score is not None else new_score
-        if score is None and index == 0:
-            score = decision.score
-        candidates.append(
-            Candidate(view, None if score is None else float(score), parts or dict.fromkeys(PARTS))
-        )
-    candidates.sort(key=lambda c: -1.0 if c.score is None else c.score, reverse=True)
-    return ReviewItem(
-        decision_id=decision.id,
-        source=draft.source,
-        target_provider=decision.target_provider,
-        score=decision.score,
-        tier=decision.tier,
-        job_id=decision.job_id,
-        candidates=candidates,
-    )
-
-
-def _score_drafts(drafts: list[_Draft], config: MatchConfig) -> list[ReviewItem]:
-    wanted = [(d, i) for d, draft in enumerate(drafts) for i in draft.to_score()]
-    results = score_many([(drafts[d].source, drafts[d].views[i]) for d, i in wanted], config)
-    rescored: list[dict[int, tuple[float, dict[str, float | None]]]] = [{} for _ in drafts]
-    for (d, i), result in zip(wanted, results, strict=True):
-        rescored[d][i] = result
-    return [_finish(draft, rescored[d]) for d, draft in enumerate(drafts)]
+def pending_providers(runtime: Runtime, user_id: int) -> dict[str, int]:
+    """Target provider -> number of the user's pending reviews for it."""
+    with Session(runtime.engine) as session:
+        rows = session.execute(
+            select(MatchDecision.target_provider, func.count())
+            .where(
+                MatchDecision.user_id == user_id,
+                MatchDecision.status == "pending",
+                MatchDecision.undone_at.is_(None),
+            )
+            .group_by(MatchDecision.target_provider)
+            .order_by(MatchDecision.target_provider)
+        ).all()
+    return {str(p): int(n) for p, n in rows}
 
 
 def review_page(
@@ -247,16 +112,21 @@ def review_page(
     offset: int = 0,
     limit: int = 20,
     config: MatchConfig | None = None,
+    provider: str | None = None,
 ) -> ReviewPage:
-    """One page of the user's pending reviews, oldest first, ready to display."""
+    """One page of the user's pending reviews, oldest first, ready to display;
+    with ``provider``, only reviews for that target provider."""
     _require(runtime)
     if not 1 <= limit <= MAX_PAGE:
         raise UsageError(f"page size must be between 1 and {MAX_PAGE}, not {limit}")
     config = config or MatchConfig()
     with Session(runtime.engine) as session:
-        total = repo.count_pending_reviews(session, user_id)
-        offset = max(0, min(offset, max(total - 1, 0)))
-        decisions = list(repo.pending_reviews(session, user_id, offset, limit))
+        if provider is None:
+            total = repo.count_pending_reviews(session, user_id)
+            offset = max(0, min(offset, max(total - 1, 0)))
+            decisions = list(repo.pending_reviews(session, user_id, offset, limit))
+        else:
+            total, offset, decisions = _pending_for(session, user_id, provider, offset, limit)
         tracks = {
             t.id: t
             for t in session.scalars(
@@ -265,14 +135,14 @@ def review_page(
         }
         by_provider: dict[str, set[str]] = {}
         for decision in decisions:
-            ids = {e["id"] for e in _raw_candidates(decision)}
+            ids = {e["id"] for e in raw_candidates(decision)}
             by_provider.setdefault(decision.target_provider, set()).update(ids)
-        stored = {p: _stored_targets(session, p, ids) for p, ids in by_provider.items()}
+        stored = {p: stored_targets(session, p, ids) for p, ids in by_provider.items()}
         drafts = [
-            _draft(d, tracks[d.source_track_id], stored.get(d.target_provider, {}))
+            draft(d, tracks[d.source_track_id], stored.get(d.target_provider, {}))
             for d in decisions
         ]
-    return ReviewPage(items=_score_drafts(drafts, config), total=total, offset=offset)
+    return ReviewPage(items=score_drafts(drafts, config), total=total, offset=offset)
 
 
 def decide(runtime: Runtime, user_id: int, decision_id: int, target_track_id: str | None) -> int:
@@ -341,6 +211,7 @@ def accept_confident(
     min_margin: float = 0.05,
     max_items: int = 1000,
     config: MatchConfig | None = None,
+    provider: str | None = None,
 ) -> int:
     """Bulk action for the easy cases: accept the best candidate of each pending
     review whose best score is at least ``min_score`` and leads the runner-up by
@@ -350,7 +221,9 @@ def accept_confident(
         raise UsageError(f"min_score must be in (0, 1], not {min_score}")
     accepted, offset = 0, 0
     while accepted < max_items:
-        page = review_page(runtime, user_id, offset=offset, limit=MAX_PAGE, config=config)
+        page = review_page(
+            runtime, user_id, offset=offset, limit=MAX_PAGE, config=config, provider=provider
+        )
         if not page.items or page.offset != offset:
             break
         confident = [

@@ -136,3 +136,19 @@ def test_quick_keys_take_not_available_back_and_undo_last(app_runtime: Runtime) 
     assert at.metric[1].value == "2"
     at.button(key="cf_review_back").click().run()  # key B
     assert at.metric[1].value == "1"
+
+
+def test_filter_by_target_provider(app_runtime: Runtime) -> None:
+    seed_reviews(app_runtime, count=2, provider="deezer")
+    seed_reviews(app_runtime, count=3, provider="tidal")
+    at = open_page("pages/review.py")
+    assert at.metric[0].value == "5"
+    at.button_group[0].set_value("tidal").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "3"
+    assert any("Target: **tidal**" in c.value for c in at.caption)
+    at.slider(key="cf_review_bulk_score").set_value(0.8)
+    next(b for b in at.button if b.label == "Accept all confident matches").click().run()
+    assert any("Accepted 3 match" in m.value for m in at.success)  # only tidal's
+    assert at.metric[0].value == "2"  # tidal is done, so the filter falls back to all
+    assert not at.button_group  # one provider left: no filter to offer
