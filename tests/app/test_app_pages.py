@@ -151,3 +151,25 @@ def test_files_export_all_job_then_download(app_runtime: Runtime) -> None:
     assert name.endswith(".csv") and b"title" in content.lower()
     with pytest.raises(NotFoundError):
         files.read_export(app_runtime, uid + 1, past[0].id)
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("library", "No playlists yet"),
+        ("transfer", "No playlists in Crossfade yet"),
+        ("review", "Nothing left to review"),
+        ("jobs", "No jobs yet"),
+        ("files", "Nothing to export yet"),
+        ("connections", "Add your app's credentials"),
+        ("settings", "Feature flags"),
+    ],
+)
+def test_every_page_on_an_empty_store(app_runtime: Runtime, name: str, hint: str) -> None:
+    at = page(name)
+    shown = [
+        str(e.value)
+        for kind in ("info", "success", "caption", "subheader", "warning")
+        for e in at.get(kind)
+    ]
+    assert any(hint in text for text in shown), shown
