@@ -18,7 +18,13 @@ from pathlib import Path
 import polars as pl
 
 from engine.errors import FormatError
-from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, provider_ids, split_artists
+from engine.formats._common import (
+    IDS_PREFIX,
+    INVALID_PREFIX,
+    all_provider_ids,
+    provider_ids,
+    split_artists,
+)
 from engine.formats._io import atomic_write, decode_text, read_bytes
 from engine.formats._model import Format, Playlist, frame_to_playlists, playlists_to_frame
 from engine.formats._registry import FORMATS, by_name, for_reading, for_writing, register
@@ -32,6 +38,7 @@ __all__ = [
     "Format",
     "Playlist",
     "Problem",
+    "all_provider_ids",
     "by_name",
     "detect_format",
     "format_for_writing",

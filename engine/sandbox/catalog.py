@@ -21,7 +21,8 @@ from typing import Any
 import polars as pl
 
 from engine.errors import DataError
-from engine.frame import conform, extras_dict, tracks_frame
+from engine.formats import all_provider_ids
+from engine.frame import conform, tracks_frame
 
 PROVIDERS = ("spotify", "deezer", "tidal", "youtube")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -90,14 +91,8 @@ def _track_from_row(row: Mapping[str, Any], index: int) -> CatalogTrack:
     duration_ms = (
         int(duration) if duration else 180_000 + int.from_bytes(_digest(title)[:2]) % 120_000
     )
-    extras = extras_dict(row.get("extras"))
     key = isrc or "|".join([title, *artists, album])
-    given: dict[str, str] = {}
-    if row.get("provider") in PROVIDERS and row.get("provider_id"):
-        given[row["provider"]] = str(row["provider_id"])
-    for name, value in extras.items():
-        if name.startswith("ids.") and name[4:] in PROVIDERS and value:
-            given.setdefault(name[4:], value)
+    given = {p: str(v) for p, v in all_provider_ids(row).items() if p in PROVIDERS}
     ids = {p: given.get(p) or derive_id(p, key, index) for p in PROVIDERS}
     album_key = "|".join([album, *artists[:1]])
     album_ids = {p: derive_id(p, "album", album_key) for p in PROVIDERS}
