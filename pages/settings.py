@@ -32,6 +32,10 @@ def _notice() -> None:
 
 def matching(rt: Runtime, user: CurrentUser) -> None:
     st.subheader("Matching")
+    st.caption(
+        "Used by Transfer's dry run and by the scores on the Review page. Transfer jobs "
+        "still match with the engine's defaults (docs/app.md)."
+    )
     config = preferences.match_config(rt, user.id)
     with st.form("cf_set_matching"):
         cols = st.columns(2)
