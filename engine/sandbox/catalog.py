@@ -20,8 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from engine import formats
 from engine.errors import DataError
-from engine.formats import all_provider_ids
 from engine.frame import conform, tracks_frame
 
 PROVIDERS = ("spotify", "deezer", "tidal", "youtube")
@@ -92,7 +92,7 @@ def _track_from_row(row: Mapping[str, Any], index: int) -> CatalogTrack:
         int(duration) if duration else 180_000 + int.from_bytes(_digest(title)[:2]) % 120_000
     )
     key = isrc or "|".join([title, *artists, album])
-    given = {p: str(v) for p, v in all_provider_ids(row).items() if p in PROVIDERS}
+    given = {p: str(v) for p, v in formats.all_provider_ids(row).items() if p in PROVIDERS}
     ids = {p: given.get(p) or derive_id(p, key, index) for p in PROVIDERS}
     album_key = "|".join([album, *artists[:1]])
     album_ids = {p: derive_id(p, "album", album_key) for p in PROVIDERS}
@@ -270,13 +270,7 @@ def load_catalog(path: str | Path) -> Catalog:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: catalogue file not found")
-    try:
-        from engine import formats
-    except ImportError:  # pragma: no cover - formats ships with the engine
-        formats = None  # type: ignore[assignment]
-    reader = getattr(formats, "read", None)
-    plain = _is_plain_json(path) or not callable(reader)
-    frame = _read_plain(path) if plain or reader is None else reader(path)
+    frame = _read_plain(path) if _is_plain_json(path) else formats.read(path)
     if frame.height == 0:
         raise DataError(f"{path}: the catalogue holds no tracks")
     return catalog_from_frame(frame)
