@@ -84,7 +84,9 @@ def normalize_isrc(value: object) -> str | None:
 
 
 def is_isrc(value: object) -> bool:
-    return isinstance(value, str) and _ISRC.match(value) is not None
+    """Whether ``value`` is a string already in canonical ISRC form (as the PIF
+    schema's pattern demands: no normalising here)."""
+    return type(value) is str and _ISRC.match(value) is not None
 
 
 def parse_bool(value: object) -> bool | None:

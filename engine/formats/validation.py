@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from engine.formats._common import is_isrc
 from engine.frame import extras_dict
 
 
@@ -40,7 +41,6 @@ class Problem:
 # than jsonschema on large files, which then runs only to explain what is wrong.
 # tests/formats/test_formats_validation.py checks it never disagrees with the schema.
 _PROVIDER_KEY = re.compile(r"^[a-z][a-z0-9_-]*$")
-_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 _VERSION = re.compile(r"^1\.[0-9]+$")
 
 
@@ -69,7 +69,7 @@ _TRACK_CHECKS: dict[str, Callable[[Any], bool]] = {
     "artists": lambda v: type(v) is list and all(type(a) is str for a in v),
     "album": _text_or_none,
     "duration_ms": lambda v: v is None or _int_in(v, 86_400_000),
-    "isrc": lambda v: v is None or (type(v) is str and _ISRC.match(v) is not None),
+    "isrc": lambda v: v is None or is_isrc(v),
     "explicit": lambda v: v is None or type(v) is bool,
     "release_date": _text_or_none,
     "provider": _text_or_none,
