@@ -118,23 +118,7 @@ class TidalApi(TidalLibrary, ProviderApi):
     # handlers ------------------------------------------------------------------------------
     def get_user(self, request: SandboxRequest) -> httpx.Response:
         user_id = self._me(request)
-        user = self.state.user(self.name, user_id)
-        return self.doc(
-            200,
-            {
-                "data": {
-                    "id": user_id,
-                    "type": "users",
-                    "attributes": {
-                        "username": user_id,
-                        "country": user.country,
-                        "developerAccessTier": "THIRD_PARTY",
-                        "firstName": user.display_name,
-                    },
-                },
-                "links": {"self": request.path},
-            },
-        )
+        return self.doc(200, {"data": self.user_resource(user_id), "links": {"self": request.path}})
 
     def list_tracks(self, request: SandboxRequest) -> httpx.Response:
         filters = self._filters(request, ("id", "isrc", "owners.id"))
