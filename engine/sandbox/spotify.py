@@ -37,6 +37,14 @@ _READ = ("playlist-read-private", "playlist-read-collaborative")
 _MODIFY = ("playlist-modify-public", "playlist-modify-private")
 
 
+def _list_window(request: SandboxRequest) -> tuple[int, int]:
+    """``limit`` and ``offset`` of a paged list (components.parameters QueryLimit:
+    default 20, maximum 50; QueryOffset)."""
+    limit = request.int_arg("limit", 20, low=0, high=PAGE_MAX)
+    offset = request.int_arg("offset", 0, low=0, high=100_000)
+    return limit, offset
+
+
 class SpotifyApi(SpotifyObjects, ProviderApi):
     name = "spotify"
 
@@ -126,8 +134,7 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
         return json_response(200, body)
 
     def _list_playlists(self, request: SandboxRequest, user_id: str) -> httpx.Response:
-        limit = request.int_arg("limit", 20, low=0, high=PAGE_MAX)
-        offset = request.int_arg("offset", 0, low=0, high=100_000)
+        limit, offset = _list_window(request)
         ids = self.state.library(self.name, user_id).playlists
         playlists = [p for p in (self.state.playlist(self.name, i) for i in ids) if p]
         if user_id != self.user_id:
@@ -184,8 +191,7 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
 
     def playlist_items(self, request: SandboxRequest) -> httpx.Response:
         playlist = self._playlist(request)
-        limit = request.int_arg("limit", 20, low=0, high=PAGE_MAX)
-        offset = request.int_arg("offset", 0, low=0, high=100_000)
+        limit, offset = _list_window(request)
         leaf = request.path.rsplit("/", 1)[1]
         return json_response(
             200,
@@ -308,8 +314,7 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
         return httpx.Response(200)
 
     def saved_tracks(self, request: SandboxRequest) -> httpx.Response:
-        limit = request.int_arg("limit", 20, low=0, high=PAGE_MAX)
-        offset = request.int_arg("offset", 0, low=0, high=100_000)
+        limit, offset = _list_window(request)
         liked = self.state.library(self.name, self.user_id).liked
 
         def render(entry: tuple[str, float]) -> dict[str, Any]:
@@ -351,8 +356,7 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
         return httpx.Response(200)
 
     def saved_albums(self, request: SandboxRequest) -> httpx.Response:
-        limit = request.int_arg("limit", 20, low=0, high=PAGE_MAX)
-        offset = request.int_arg("offset", 0, low=0, high=100_000)
+        limit, offset = _list_window(request)
         saved = self.state.library(self.name, self.user_id).saved_albums
 
         def render(entry: tuple[str, float]) -> dict[str, Any]:
