@@ -38,6 +38,7 @@ from engine.auth.tokens import (
 from engine.errors import AuthError, CrossfadeError, NotFoundError, UsageError
 from engine.http.types import StaticToken
 from engine.runtime import Runtime
+from engine.store import repo
 from engine.store.db import session_scope
 from engine.store.models import ProviderAccount, utcnow
 
@@ -190,11 +191,7 @@ def disconnect(
     False when there was no account."""
     ring = ring or load_key_ring(runtime.settings)
     with session_scope(runtime.engine) as session:
-        account = session.scalars(
-            select(ProviderAccount).where(
-                ProviderAccount.user_id == user_id, ProviderAccount.provider == provider
-            )
-        ).one_or_none()
+        account = repo.find_account(session, user_id, provider)
         if account is None:
             return False
         try:
@@ -216,11 +213,7 @@ def disconnect(
 def list_account_info(runtime: Runtime, user_id: int) -> list[AccountInfo]:
     """The user's accounts as they may be displayed."""
     with session_scope(runtime.engine) as session:
-        rows = session.scalars(
-            select(ProviderAccount)
-            .where(ProviderAccount.user_id == user_id)
-            .order_by(ProviderAccount.provider)
-        ).all()
+        rows = repo.list_accounts(session, user_id)
         return [
             AccountInfo(
                 id=row.id,

@@ -26,6 +26,7 @@ from engine.auth.specs import oauth_spec
 from engine.auth.states import as_utc
 from engine.errors import NeedsReconnectError, NotFoundError, UsageError
 from engine.runtime import Runtime
+from engine.store import repo
 from engine.store.models import ProviderAccount, ProviderApp, utcnow
 
 REFRESH_SKEW = timedelta(seconds=60)
@@ -149,11 +150,7 @@ def save_account(
     display_name: str | None = None,
 ) -> int:
     """Create or reconnect the user's account for ``provider``; its id."""
-    account = session.scalars(
-        select(ProviderAccount).where(
-            ProviderAccount.user_id == user_id, ProviderAccount.provider == provider
-        )
-    ).one_or_none()
+    account = repo.find_account(session, user_id, provider)
     if account is None:
         account = ProviderAccount(user_id=user_id, provider=provider)
         session.add(account)

@@ -45,6 +45,7 @@ from engine.store.tracks import provider_ids_of, tracks_by_isrc, upsert_tracks
 from engine.store.users import (
     create_api_token,
     ensure_user,
+    find_account,
     get_user,
     list_accounts,
     list_api_tokens,
@@ -71,6 +72,7 @@ __all__ = [
     "effective_items",
     "ensure_user",
     "fail_snapshot",
+    "find_account",
     "find_provider_playlist",
     "get_decision",
     "get_export",

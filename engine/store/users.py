@@ -54,6 +54,14 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def find_account(session: Session, user_id: int, provider: str) -> ProviderAccount | None:
+    """The user's account for ``provider`` (at most one), if there is one."""
+    query = select(ProviderAccount).where(
+        ProviderAccount.user_id == user_id, ProviderAccount.provider == provider
+    )
+    return session.scalars(query).one_or_none()
+
+
 def list_accounts(session: Session, user_id: int) -> Sequence[ProviderAccount]:
     """The user's connected provider accounts, by provider name."""
     query = (
