@@ -84,6 +84,10 @@ class ProviderDefaults:
         """One :meth:`Provider.search_tracks` per query, in order."""
         return [self.search_tracks(query, limit) for query in queries]
 
+    def quota_used(self) -> int:
+        """0: only providers with a unit quota (``daily_units``) count spending."""
+        return 0
+
 
 @runtime_checkable
 class Provider(Protocol):

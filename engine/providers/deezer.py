@@ -306,6 +306,3 @@ class Deezer(ProviderDefaults):
             "POST", f"/playlist/{playlist_id}/tracks", params={"order": ",".join(new_order)}
         ).json()
         _ok(answer, f"reordering playlist {playlist_id}")
-
-    def quota_used(self) -> int:
-        return 0

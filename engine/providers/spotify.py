@@ -340,6 +340,3 @@ class Spotify(ProviderDefaults):
             "range_length": range_length,
         }
         self.http.send("PUT", self._items_path(playlist_id), json=body)
-
-    def quota_used(self) -> int:
-        return 0

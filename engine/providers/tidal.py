@@ -431,6 +431,3 @@ class Tidal(ProviderDefaults):
                 "meta": {"positionBefore": before[1]},
             }
             self._write("PATCH", path, body)
-
-    def quota_used(self) -> int:
-        return 0
