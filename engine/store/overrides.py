@@ -33,11 +33,7 @@ def set_override(
             raise NotFoundError(f"track {replacement_track_id} does not exist")
     else:
         replacement_track_id = None
-    override = session.scalars(
-        select(ItemOverride).where(
-            ItemOverride.playlist_id == playlist_id, ItemOverride.track_id == track_id
-        )
-    ).one_or_none()
+    override = _override_of(session, playlist_id, track_id)
     if override is None:
         override = ItemOverride(playlist_id=playlist_id, track_id=track_id, user_id=user_id)
         session.add(override)
@@ -50,13 +46,17 @@ def set_override(
 def clear_override(session: Session, user_id: int, playlist_id: int, track_id: int) -> bool:
     """Remove the override of ``track_id``; returns whether there was one."""
     get_playlist(session, playlist_id, user_id=user_id)
-    override = session.scalars(
-        select(ItemOverride).where(
-            ItemOverride.playlist_id == playlist_id, ItemOverride.track_id == track_id
-        )
-    ).one_or_none()
+    override = _override_of(session, playlist_id, track_id)
     if override is None:
         return False
     session.delete(override)
     session.flush()
     return True
+
+
+def _override_of(session: Session, playlist_id: int, track_id: int) -> ItemOverride | None:
+    """The playlist's one override of ``track_id``, if set."""
+    query = select(ItemOverride).where(
+        ItemOverride.playlist_id == playlist_id, ItemOverride.track_id == track_id
+    )
+    return session.scalars(query).one_or_none()
