@@ -43,9 +43,16 @@ LEDGER_CAPS = Capabilities(
 )
 
 
+def _hold_here(marker: Path) -> None:
+    marker.write_text(str(os.getpid()))
+    time.sleep(600)  # the test kills this process long before
+    raise RuntimeError("the kill test never killed this worker")
+
+
 class LedgerProvider(ProviderDefaults):
     name: ClassVar[str] = "ledger"
     capabilities: ClassVar[Capabilities] = LEDGER_CAPS
+    _process_writes: ClassVar[int] = 0
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -69,6 +76,24 @@ class LedgerProvider(ProviderDefaults):
 
     def _count(self, name: str) -> None:
         self.calls[name] = self.calls.get(name, 0) + 1
+
+    @contextmanager
+    def _writes(self) -> Iterator[None]:
+        """Around each write: the kill test's gate. With ``LEDGER_HOLD_FILE`` set,
+        the ``LEDGER_HOLD_AT``-th write of this process stops, before it is
+        applied (``LEDGER_HOLD_WHEN=before``) or after, announces itself by
+        creating that file and waits there to be SIGKILLed."""
+        hold_file = os.environ.get("LEDGER_HOLD_FILE")
+        LedgerProvider._process_writes += 1
+        hold = bool(hold_file) and LedgerProvider._process_writes == int(
+            os.environ.get("LEDGER_HOLD_AT", "0")
+        )
+        when = os.environ.get("LEDGER_HOLD_WHEN", "after")
+        if hold and when == "before":
+            _hold_here(Path(str(hold_file)))
+        yield
+        if hold and when != "before":
+            _hold_here(Path(str(hold_file)))
 
     @property
     def caps(self) -> Capabilities:
@@ -131,7 +156,7 @@ class LedgerProvider(ProviderDefaults):
         self, name: str, description: str = "", public: bool = False
     ) -> PlaylistInfo:
         self._count("create_playlist")
-        with self._state(write=True) as state:
+        with self._writes(), self._state(write=True) as state:
             state["seq"] += 1
             pid = f"pl{state['seq']}"
             state["playlists"][pid] = {"name": name, "description": description, "items": []}
@@ -141,7 +166,7 @@ class LedgerProvider(ProviderDefaults):
         self._count("add_items")
         time.sleep(float(os.environ.get("LEDGER_ADD_DELAY_S", "0")))
         caps = self.caps
-        with self._state(write=True) as state:
+        with self._writes(), self._state(write=True) as state:
             items = state["playlists"][playlist_id]["items"]
             if caps.max_playlist_size and len(items) + len(track_ids) > caps.max_playlist_size:
                 raise PlaylistFullError(f"playlist {playlist_id} is full", provider="ledger")
