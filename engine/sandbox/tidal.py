@@ -324,12 +324,7 @@ class TidalApi(TidalLibrary, ProviderApi):
             pair[1] for pair in self.sorted_by(request, list(enumerate(playlist.items)), keys)
         ]
         data, links = self.paged(request, ordered, self.item_identifier)
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"items": self.track_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
+        return self.listing_doc(tree, data, links, "items", self.track_nodes)
 
     def add_items(self, request: SandboxRequest) -> httpx.Response:
         playlist = self._owned(request)

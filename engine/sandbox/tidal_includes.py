@@ -19,9 +19,11 @@ resource type it leads to is not modelled (stricter, never more forgiving).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from engine.sandbox.tidal_documents import TidalDocuments
 from engine.sandbox.wire import ApiError, SandboxRequest
@@ -238,6 +240,22 @@ class TidalIncludes(TidalDocuments):
                 self.relate(resource, name, nodes, f"/{node[0]}/{self.node_id(node)}")
                 first.setdefault(name, []).extend(nodes)
         return self.included(tree, first)
+
+    def listing_doc(
+        self,
+        tree: IncludeTree,
+        data: list[dict[str, Any]],
+        links: dict[str, Any],
+        relationship: str,
+        nodes: Callable[[Iterable[str]], list[Node]],
+    ) -> httpx.Response:
+        """The 200 document of a relationship listing: the page of identifiers
+        ``data``, its ``links`` and, for an include path, what the identifiers
+        name (``nodes`` of their ids, under ``relationship``) in ``included``."""
+        body: dict[str, Any] = {"data": data, "links": links}
+        if tree:
+            body["included"] = self.included(tree, {relationship: nodes(d["id"] for d in data)})
+        return self.doc(200, body)
 
     def included(self, tree: IncludeTree, first: dict[str, list[Node]]) -> list[dict[str, Any]]:
         """``included`` for the first-level resources ``first`` (by relationship

@@ -94,12 +94,7 @@ class TidalLibrary(TidalIncludes):
         keys = self.track_keys(lambda entry: self.state.catalog.track(self.name, entry[0]))
         keys["addedAt"] = lambda entry: entry[1]
         data, links = self.paged(request, self.sorted_by(request, liked, keys), render)
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"items": self.track_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
+        return self.listing_doc(tree, data, links, "items", self.track_nodes)
 
     def collect_tracks(self, request: SandboxRequest) -> httpx.Response:
         user_id = self._me(request)
@@ -153,12 +148,7 @@ class TidalLibrary(TidalIncludes):
         data, links = self.paged(
             request, saved, lambda e: {"id": e[0], "type": "albums", "meta": {"addedAt": iso(e[1])}}
         )
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"items": self.album_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
+        return self.listing_doc(tree, data, links, "items", self.album_nodes)
 
     def collection_playlists(self, request: SandboxRequest) -> httpx.Response:
         tree = self.include_tree(request, "userCollectionPlaylists", ("items",))
@@ -182,11 +172,7 @@ class TidalLibrary(TidalIncludes):
             },
         )
         data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            nodes = self.playlist_nodes(d["id"] for d in data)
-            body["included"] = self.included(tree, {"items": nodes})
-        return self.doc(200, body)
+        return self.listing_doc(tree, data, links, "items", self.playlist_nodes)
 
     def search_tracks(self, request: SandboxRequest) -> httpx.Response:
         tree = self.include_tree(request, "searchResults", ("tracks",))
@@ -195,9 +181,4 @@ class TidalLibrary(TidalIncludes):
         data, links = self.paged(
             request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
         )
-        body: dict[str, Any] = {"data": data, "links": links}
-        if tree:
-            body["included"] = self.included(
-                tree, {"tracks": self.track_nodes(d["id"] for d in data)}
-            )
-        return self.doc(200, body)
+        return self.listing_doc(tree, data, links, "tracks", self.track_nodes)
