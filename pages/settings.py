@@ -33,8 +33,8 @@ def _notice() -> None:
 def matching(rt: Runtime, user: CurrentUser) -> None:
     st.subheader("Matching")
     st.caption(
-        "Used by Transfer's dry run and by the scores on the Review page. Transfer jobs "
-        "still match with the engine's defaults (docs/app.md)."
+        "Used by Transfer's dry run, the scores on the Review page, and every migrate "
+        "or sync job you start from then on."
     )
     config = preferences.match_config(rt, user.id)
     with st.form("cf_set_matching"):

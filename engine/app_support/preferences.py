@@ -1,106 +1,45 @@
-"""Per-user preferences kept in ``user_settings``: matching thresholds and
-snapshot retention. Values are validated before they are stored."""
+"""Per-user preferences for the app pages: thin wrappers over
+:mod:`engine.store.preferences`, the one place the jobs read them from too."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from engine.errors import UsageError
 from engine.matching import MatchConfig
 from engine.runtime import Runtime
-from engine.store.db import session_scope
-from engine.store.models import UserSetting
+from engine.store import preferences as stored
+from engine.store.preferences import MATCH_FIELDS, MATCHING, RETENTION, Retention
 
-MATCHING = "matching"
-RETENTION = "retention"
-
-MATCH_FIELDS = (
-    "auto_threshold",
-    "review_threshold",
-    "weight_title",
-    "weight_artists",
-    "weight_album",
-    "weight_duration",
-)
-"""The matcher knobs a curator may change from the app."""
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How many snapshots ``snapshot_gc`` keeps (see docs/jobs.md)."""
-
-    keep_last: int = 10
-    keep_daily_days: int = 30
-
-    def __post_init__(self) -> None:
-        if self.keep_last < 2:
-            raise UsageError("retention: keep_last must be at least 2")
-        if not 0 <= self.keep_daily_days <= 3650:
-            raise UsageError("retention: keep_daily_days must be between 0 and 3650")
-
-
-def _load(session: Session, user_id: int, name: str) -> dict[str, Any]:
-    row = session.scalars(
-        select(UserSetting).where(UserSetting.user_id == user_id, UserSetting.name == name)
-    ).one_or_none()
-    return dict(row.value) if row else {}
-
-
-def _save(runtime: Runtime, user_id: int, name: str, value: dict[str, Any]) -> None:
-    with session_scope(runtime.engine) as session:
-        row = session.scalars(
-            select(UserSetting).where(UserSetting.user_id == user_id, UserSetting.name == name)
-        ).one_or_none()
-        if row is None:
-            session.add(UserSetting(user_id=user_id, name=name, value=value))
-        else:
-            row.value = value
-        session.flush()
+__all__ = [
+    "MATCHING",
+    "MATCH_FIELDS",
+    "RETENTION",
+    "Retention",
+    "match_config",
+    "reset_match_config",
+    "retention",
+    "save_match_config",
+    "save_retention",
+]
 
 
 def match_config(runtime: Runtime, user_id: int) -> MatchConfig:
     """The user's matcher configuration (defaults where nothing is saved)."""
-    with Session(runtime.engine) as session:
-        saved = _load(session, user_id, MATCHING)
-    values: dict[str, Any] = {k: float(v) for k, v in saved.items() if k in MATCH_FIELDS}
-    try:
-        return MatchConfig(**values)
-    except UsageError:
-        return MatchConfig()  # a stale saved value never breaks matching
+    return stored.load_match_config(runtime.engine, user_id)
 
 
 def save_match_config(runtime: Runtime, user_id: int, **values: float) -> MatchConfig:
     """Validate (UsageError naming the problem) and store matcher knobs."""
-    unknown = set(values) - set(MATCH_FIELDS)
-    if unknown:
-        raise UsageError(f"unknown matching setting(s): {', '.join(sorted(unknown))}")
-    floats: dict[str, Any] = {k: float(v) for k, v in values.items()}
-    config = MatchConfig(**floats)
-    _save(runtime, user_id, MATCHING, {k: getattr(config, k) for k in MATCH_FIELDS})
-    return config
+    return stored.save_match_config(runtime.engine, user_id, **values)
 
 
 def reset_match_config(runtime: Runtime, user_id: int) -> None:
-    _save(runtime, user_id, MATCHING, {})
+    stored.reset_match_config(runtime.engine, user_id)
 
 
 def retention(runtime: Runtime, user_id: int) -> Retention:
-    with Session(runtime.engine) as session:
-        saved = _load(session, user_id, RETENTION)
-    known = {f.name for f in fields(Retention)}
-    try:
-        return Retention(**{k: int(v) for k, v in saved.items() if k in known})
-    except UsageError:
-        return Retention()
+    return stored.load_retention(runtime.engine, user_id)
 
 
 def save_retention(
     runtime: Runtime, user_id: int, keep_last: int, keep_daily_days: int
 ) -> Retention:
-    value = Retention(keep_last=int(keep_last), keep_daily_days=int(keep_daily_days))
-    _save(runtime, user_id, RETENTION, asdict(value))
-    return value
+    return stored.save_retention(runtime.engine, user_id, keep_last, keep_daily_days)

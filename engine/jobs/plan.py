@@ -8,7 +8,9 @@ decisions, sync) refers to stored tracks.
 The plan is made once per job and kept in its checkpoint: candidates from the
 target (ISRC lookups first, batched as the provider's capabilities allow, then
 text search for the rest), decided by ``engine.matching.match`` with the
-curator's standing decisions as rules, and the review policy applied.
+curator's standing decisions as rules, the job owner's saved matcher settings
+(``engine.store.preferences``, the ones the Settings page edits), and the
+review policy applied.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from engine.providers.base import Provider
 from engine.store import repo
 from engine.store.db import session_scope
 from engine.store.models import Job, JobRecord, MatchDecision
+from engine.store.preferences import load_match_config
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -297,6 +300,7 @@ def make_plan(
     decisions are recorded in the store together with the checkpoint."""
     from engine.matching import match
 
+    config = load_match_config(ctx.runtime.engine, ctx.user_id)
     target = provider.name
     source = source.with_columns(pl.col("id").cast(pl.Utf8))
     candidates = gather_candidates(ctx, provider, source)
@@ -307,7 +311,7 @@ def make_plan(
         target,
         source.select("id", "track_id"),
     )
-    result = match(source, candidates, rules=rules)
+    result = match(source, candidates, config=config, rules=rules)
     decided = decide(result, policy)
     joined = source.select("id", "position", "track_id", "title", "artists", "isrc").join(
         decided.rename({"source_id": "id"}), on="id", how="left"
