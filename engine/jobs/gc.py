@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from engine.batching import chunks
 from engine.errors import UsageError
 from engine.jobs.runner import JobContext
 from engine.store.models import Job, Playlist, Snapshot, SnapshotItem
@@ -146,8 +147,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     )
     ctx.progress.phase("deleting", total=len(doomed))
     if not dry_run:
-        for start in range(0, len(doomed), 500):
-            chunk = doomed[start : start + 500]
+        for chunk in chunks(doomed, 500):
             with ctx.runtime.engine.begin() as conn:
                 conn.execute(delete(SnapshotItem).where(SnapshotItem.snapshot_id.in_(chunk)))
                 conn.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))

@@ -20,6 +20,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.batching import chunks
 from engine.diff import diff_playlists
 from engine.errors import JobError
 from engine.frame import extras_dict
@@ -134,14 +135,12 @@ def apply(ctx: JobContext, target: Provider, playlist_id: str, wanted: list[str]
         counts[item] = counts.get(item, 0) + 1
     # removal is by track id (every occurrence), so duplicates go too and come back once
     doomed = [i for i in dict.fromkeys(actual) if i not in wanted_set or counts[i] > 1]
-    for start in range(0, len(doomed), max(1, caps.remove_batch_max)):
-        batch = doomed[start : start + max(1, caps.remove_batch_max)]
+    for batch in chunks(doomed, max(1, caps.remove_batch_max)):
         target.remove_items(playlist_id, batch)
         ctx.progress.advance(len(batch))
     present = [i for i in actual if i not in set(doomed)]
     missing = [i for i in wanted if i not in set(present)]
-    for start in range(0, len(missing), max(1, caps.add_batch_max)):
-        batch = missing[start : start + max(1, caps.add_batch_max)]
+    for batch in chunks(missing, max(1, caps.add_batch_max)):
         target.add_items(playlist_id, batch)
         ctx.progress.advance(len(batch))
     current = present + missing

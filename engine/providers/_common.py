@@ -1,4 +1,4 @@
-"""Helpers shared by the provider modules: batching, durations, bodies.
+"""Helpers shared by the provider modules: durations, bodies, exactly-once appends.
 
 Provider modules stay declarative (paths, parameters, payload mapping); the
 small pieces every one of them needs live here once.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import httpx
 import polars as pl
@@ -17,24 +17,10 @@ import polars as pl
 from engine.errors import ProviderUnavailableError
 from engine.frame import tracks_frame
 
-T = TypeVar("T")
-
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    """Consecutive slices of at most ``size`` items, in order.
-
-    >>> list(chunks([1, 2, 3], 2))
-    [[1, 2], [3]]
-    """
-    if size < 1:
-        raise ValueError("chunk size must be at least 1")
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def iso_duration_ms(value: str | None) -> int | None:

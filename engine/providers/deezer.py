@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import httpx
 import polars as pl
 
+from engine.batching import chunks
 from engine.errors import (
     AuthError,
     NeedsReconnectError,
@@ -25,7 +26,7 @@ from engine.errors import (
     UsageError,
 )
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
-from engine.providers._common import append_batches, chunks, frame_from, json_body, tail_check
+from engine.providers._common import append_batches, frame_from, json_body, tail_check
 from engine.providers.base import (
     AlbumInfo,
     Capabilities,

@@ -15,11 +15,11 @@ from typing import Any, ClassVar, Literal
 import httpx
 import polars as pl
 
+from engine.batching import chunks
 from engine.errors import PlaylistFullError, ProviderError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
     append_batches,
-    chunks,
     frame_from,
     json_body,
     tail_check,

@@ -18,10 +18,10 @@ from urllib.parse import quote
 import httpx
 import polars as pl
 
+from engine.batching import chunks
 from engine.errors import PlaylistFullError, ProviderError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig, Retryable
 from engine.providers._common import (
-    chunks,
     frame_from,
     json_body,
 )

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 import httpx
 import polars as pl
 
+from engine.batching import chunks
 from engine.errors import PlaylistFullError, QuotaExceededError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
     append_batches,
-    chunks,
     frame_from,
     iso_duration_ms,
     json_body,

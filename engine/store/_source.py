@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
-
-T = TypeVar("T")
 
 DbSource = Session | Engine | Connection
 """Where reads may come from: a session (sees its own uncommitted writes), an
@@ -26,9 +23,3 @@ def connection_of(source: DbSource) -> Iterator[Connection]:
     else:
         with source.connect() as connection:
             yield connection
-
-
-def chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    """``values`` in slices of ``size`` (keeps IN lists within SQLite's limits)."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

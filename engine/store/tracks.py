@@ -14,9 +14,9 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.batching import chunks
 from engine.errors import DataError
 from engine.frame import conform
-from engine.store._source import chunks
 from engine.store.models import Track, TrackProviderId, utcnow
 
 NON_IDENTIFYING_PROVIDERS = frozenset({"", "file"})

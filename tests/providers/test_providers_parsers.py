@@ -15,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from engine.batching import chunks
 from engine.errors import (
     AuthError,
     NeedsReconnectError,
@@ -26,7 +27,7 @@ from engine.errors import (
 from engine.frame import TRACK_SCHEMA, extras_dict
 from engine.http.types import Retryable
 from engine.providers import deezer, spotify, tidal, youtube
-from engine.providers._common import chunks, iso_duration_ms, json_body
+from engine.providers._common import iso_duration_ms, json_body
 
 RECORDED = Path(__file__).parents[1] / "fixtures" / "providers" / "recorded"
 
