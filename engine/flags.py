@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConfigError, FeatureDisabledError, UsageError
 from engine.settings import Settings
-from engine.store._source import connection_of
+from engine.store._source import conflict_insert, connection_of
 from engine.store.models import FeatureFlag, utcnow
 
 if TYPE_CHECKING:
@@ -208,23 +208,10 @@ def clear_flag(source: Runtime | Engine | Connection | Session, name: str) -> bo
 
 def _upsert(connection: Connection, name: str, enabled: bool) -> None:
     values = {"name": name, "enabled": enabled, "updated_at": utcnow()}
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(FeatureFlag).values(values)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["name"],
-                set_={"enabled": statement.excluded.enabled, "updated_at": values["updated_at"]},
-            )
+    statement = conflict_insert(connection.dialect.name, FeatureFlag).values(values)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"enabled": statement.excluded.enabled, "updated_at": values["updated_at"]},
         )
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(FeatureFlag).values(values)
-        connection.execute(
-            lite.on_conflict_do_update(
-                index_elements=["name"],
-                set_={"enabled": lite.excluded.enabled, "updated_at": values["updated_at"]},
-            )
-        )
+    )

@@ -1,11 +1,14 @@
-"""Accept either a Session or an Engine where a read needs a connection."""
+"""Where the store's statements run: a Session, Engine or Connection for a read, and
+the dialect's own INSERT form for upserts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 DbSource = Session | Engine | Connection
@@ -23,3 +26,9 @@ def connection_of(source: DbSource) -> Iterator[Connection]:
     else:
         with source.connect() as connection:
             yield connection
+
+
+def conflict_insert(dialect: str, table: Any) -> Any:
+    """``INSERT`` into ``table`` in the dialect's own form, which takes
+    ``on_conflict_do_update``/``on_conflict_do_nothing`` (Postgres, else SQLite)."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)

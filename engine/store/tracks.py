@@ -11,12 +11,12 @@ from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import Connection, Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.batching import chunks
 from engine.errors import DataError
 from engine.frame import conform
+from engine.store._source import conflict_insert
 from engine.store.models import Track, TrackProviderId, utcnow
 
 NON_IDENTIFYING_PROVIDERS = frozenset({"", "file"})
@@ -102,10 +102,8 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(_table(TrackProviderId)).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(_table(TrackProviderId)).on_conflict_do_nothing()
+    if dialect in ("postgresql", "sqlite"):
+        statement: Any = conflict_insert(dialect, _table(TrackProviderId)).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and Postgres are supported
         statement = insert(TrackProviderId)
     session.connection().execute(statement, rows)
