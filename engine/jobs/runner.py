@@ -24,8 +24,9 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -273,13 +274,10 @@ def _quota_resets_at(exc: QuotaExceededError) -> datetime:
 
 def next_quota_reset(now: datetime) -> datetime:
     """Next midnight in America/Los_Angeles after ``now``, plus one minute, in UTC."""
+    pacific: tzinfo
     try:
-        from zoneinfo import ZoneInfo
-
-        pacific: Any = ZoneInfo("America/Los_Angeles")
-    except Exception:  # no tz database on this machine: standard time is close enough
-        from datetime import timezone
-
+        pacific = ZoneInfo("America/Los_Angeles")
+    except ZoneInfoNotFoundError:  # no tz database on this machine: standard time is close enough
         pacific = timezone(timedelta(hours=-8))
     local = now.astimezone(pacific)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=1, second=0, microsecond=0)
