@@ -273,10 +273,12 @@ def _account_id(runtime: Runtime, user_id: int, provider: str) -> int | None:
 def complete_from_provider(
     runtime: Runtime, user_id: int, item: ReviewItem, config: MatchConfig | None = None
 ) -> ReviewItem:
-    """Fill in candidates known only by id (what ``migrate`` records) from the
-    target provider: the text search the transfer ran, plus an ISRC lookup,
-    through the user's account (the HTTP stack caches both). Their parts are
-    then scored. Without a connected account the item is returned as it is."""
+    """Fill in candidates known only by id (rows recorded before ``migrate``
+    stored its evidence, see :mod:`engine.jobs.evidence`) from the target
+    provider (an item whose candidates carry their metadata makes no request):
+    the text search the transfer ran, plus an ISRC lookup, through the user's
+    account (the HTTP stack caches both). Their parts are then scored.
+    Without a connected account the item is returned as it is."""
     missing = {c.track.id for c in item.candidates if not c.track.title}
     account_id = _account_id(runtime, user_id, item.target_provider) if missing else None
     if account_id is None:

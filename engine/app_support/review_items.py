@@ -1,8 +1,9 @@
 """Review items: the source track and its candidates as the review page shows
 them, and the scoring of candidates whose part scores were not recorded.
 
-Candidates may be stored as bare ids (what ``migrate`` records) or as dicts
-carrying metadata, ``score`` and ``parts``; missing metadata is filled from
+Candidates are stored as dicts carrying metadata, ``score`` and ``parts``
+(what ``migrate`` records since :mod:`engine.jobs.evidence`), or, in older
+rows, as bare ids; missing metadata is filled from
 tracks already in the store, and missing parts are scored with
 :func:`engine.matching.score_pairs`, one call per page.
 """
@@ -35,6 +36,7 @@ class TrackView:
     duration_ms: int | None
     isrc: str | None = None
     url: str | None = None
+    explicit: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ def _candidate_view(entry: dict[str, Any], provider: str, stored: Track | None) 
         duration_ms=entry.get("duration_ms") or (stored.duration_ms if stored else None),
         isrc=entry.get("isrc") or (stored.isrc if stored else None),
         url=entry.get("url") or track_link(provider, entry["id"]),
+        explicit=entry.get("explicit")
+        if "explicit" in entry
+        else (stored.explicit if stored else None),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import UsageError
 from engine.frame import conform
+from engine.jobs.evidence import review_evidence
 from engine.jobs.runner import JobContext
 from engine.providers.base import Provider
 from engine.store import repo
@@ -142,6 +143,7 @@ CANDIDATE_COLUMNS = [
     "release_date",
     "provider",
     "provider_id",
+    "url",
 ]
 """What a candidate keeps in the checkpoint (enough for the matcher)."""
 
@@ -313,6 +315,12 @@ def make_plan(
     )
     result = match(source, candidates, config=config, rules=rules)
     decided = decide(result, policy)
+    by_source = review_evidence(source, candidates, decided, target, config)
+    evidence = {  # the evidence of each pending review, by source track id
+        int(track_id): by_source[str(source_id)]
+        for source_id, track_id in source.select("id", "track_id").iter_rows()
+        if str(source_id) in by_source
+    }
     joined = source.select("id", "position", "track_id", "title", "artists", "isrc").join(
         decided.rename({"source_id": "id"}), on="id", how="left"
     )
@@ -341,11 +349,16 @@ def make_plan(
         elif row["target_id"]:
             seen.add(row["target_id"])
     ctx.progress.advance(source.height)
-    _record(ctx, target, plan)
+    _record(ctx, target, plan, evidence)
     return plan
 
 
-def _record(ctx: JobContext, target: str, plan: list[dict[str, Any]]) -> None:
+def _record(
+    ctx: JobContext,
+    target: str,
+    plan: list[dict[str, Any]],
+    evidence: dict[int, list[dict[str, Any]]],
+) -> None:
     """Store the decisions, the plan rows and the checkpoint in one transaction,
     so a crash never records decisions twice or leaves half a plan."""
     ctx.checkpoint["planned"] = len(plan)
@@ -366,7 +379,7 @@ def _record(ctx: JobContext, target: str, plan: list[dict[str, Any]]) -> None:
                     score=row["score"],
                     tier=row["decision"],
                     rule=row["rule"],
-                    candidates=[row["best_id"], *row["alternatives"]]
+                    candidates=evidence.get(row["track_id"], [])
                     if row["status"] == "pending"
                     else [],
                     job_id=ctx.job_id,

@@ -7,12 +7,15 @@ from typing import Any
 
 from jobs_helpers import ensure_user, make_runtime
 from ledger_provider import LedgerProvider, install, ledger_account
+from sqlalchemy import select
 from test_jobs_migrate import store_playlist
 
 from engine.jobs import job_row, run_job, submit
 from engine.jobs.plan import load_plan
 from engine.runtime import Runtime
 from engine.store import preferences
+from engine.store.db import session_scope
+from engine.store.models import MatchDecision
 
 install()
 
@@ -58,4 +61,32 @@ def test_stricter_auto_threshold_turns_auto_into_review(sqlite_url: str, tmp_pat
     assert strict_row["result"]["added"] == 0 and strict_row["result"]["pending_review"] == 1
     # the relaxed user's settings are untouched by the strict user's
     assert preferences.load_match_config(runtime.engine, relaxed).auto_threshold == 0.82
+    runtime.close()
+
+
+def test_pending_review_records_its_evidence(sqlite_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(sqlite_url, tmp_path)
+    strict = ensure_user(runtime, "strict")
+    preferences.save_match_config(runtime.engine, strict, auto_threshold=0.99)
+    row = migrate_once(runtime, strict, tmp_path, "strict")
+    assert row["status"] == "pending"
+    with session_scope(runtime.engine) as session:
+        (decision,) = session.scalars(
+            select(MatchDecision).where(MatchDecision.status == "pending")
+        ).all()
+        candidates = list(decision.candidates)
+    assert len(candidates) == 1
+    entry = candidates[0]
+    assert set(entry) == {
+        "id", "title", "artists", "album", "duration_ms", "isrc", "explicit", "url",
+        "score", "decision", "rule", "parts",
+    }  # fmt: skip
+    assert entry["id"] == "L1" and entry["title"] == "Blue Monday"
+    assert entry["artists"] == ["New Order"] and entry["duration_ms"] == 240_000
+    assert entry["score"] == row["score"] and entry["decision"] == "review"
+    assert entry["rule"] == "fuzzy"
+    assert set(entry["parts"]) == {"title", "artists", "album", "duration", "version", "explicit"}
+    assert entry["parts"]["title"] == 1.0 and entry["parts"]["artists"] == 1.0
+    assert 0 < entry["parts"]["duration"] < 1  # 9 s apart: partial agreement
+    assert entry["parts"]["album"] is None  # neither side knows the album
     runtime.close()
