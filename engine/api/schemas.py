@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from engine.store.models import aware
 
 T = TypeVar("T")
 
@@ -18,12 +20,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 """The ``limit`` query parameter of every paged list."""
 
 
-def _as_utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+UtcDatetime = Annotated[datetime, AfterValidator(aware)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
 from engine.jobs.runner import QUEUE_NAME, dispatch, run_job
-from engine.store.models import Job
+from engine.store.models import Job, aware
 from engine.store.owned import get_owned
 
 if TYPE_CHECKING:
@@ -115,9 +115,7 @@ def _is_stale(progress: dict[str, Any] | None, started_at: datetime | None, now:
     last = datetime.fromisoformat(stamp) if stamp else started_at
     if last is None:
         return True
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    return now - last > timedelta(seconds=STALE_AFTER_S)
+    return now - aware(last) > timedelta(seconds=STALE_AFTER_S)
 
 
 def work_embedded(runtime: Runtime, *, burst: bool = False, poll_s: float = 2.0) -> int:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from engine.batching import chunks
 from engine.errors import UsageError
 from engine.jobs.runner import JobContext
-from engine.store.models import Job, Playlist, Snapshot, SnapshotItem
+from engine.store.models import Job, Playlist, Snapshot, SnapshotItem, aware
 
 DEFAULT_KEEP_LAST = 10
 """Newest snapshots of a playlist always kept."""
@@ -67,15 +67,16 @@ def choose_deletable(
         by_playlist.setdefault(snap.playlist_id, []).append(snap)
     doomed: list[int] = []
     for group in by_playlist.values():
-        group.sort(key=lambda s: (_utc(s.taken_at), s.id), reverse=True)
+        group.sort(key=lambda s: (aware(s.taken_at), s.id), reverse=True)
         keep = {s.id for s in group[:keep_last]}
         complete = [s for s in group if s.status == "complete"]
         keep |= {s.id for s in complete[:FALLBACK_DEPTH]}
         cutoff = now - timedelta(days=keep_daily_days)
         days_seen: set[str] = set()
         for snap in group:
-            day = _utc(snap.taken_at).date().isoformat()
-            if snap.status == "complete" and _utc(snap.taken_at) >= cutoff and day not in days_seen:
+            taken = aware(snap.taken_at)
+            day = taken.date().isoformat()
+            if snap.status == "complete" and taken >= cutoff and day not in days_seen:
                 days_seen.add(day)
                 keep.add(snap.id)
         for snap in group:
@@ -89,10 +90,6 @@ def choose_deletable(
                 continue
             doomed.append(snap.id)
     return sorted(doomed)
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _ids_named_in(value: Any) -> set[int]:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError, UsageError
 from engine.jobs.progress import TERMINAL_STATES
-from engine.store.models import Job
+from engine.store.models import Job, aware
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
@@ -182,7 +182,7 @@ def _release_if_expired(runtime: Runtime, job_id: str, key: str) -> bool:
         row = conn.execute(select(Job.state, Job.created_at).where(Job.id == job_id)).first()
         if row is None or row.state not in TERMINAL_STATES:
             return False
-        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        created = aware(row.created_at)
         if created > cutoff:
             return False
         released = conn.execute(
