@@ -22,7 +22,7 @@ from engine.jobs.connect import open_account
 from engine.jobs.plan import REVIEW_POLICIES, load_plan, load_source, make_plan
 from engine.jobs.report import write_report
 from engine.jobs.runner import JobContext
-from engine.providers.base import Capabilities, Provider
+from engine.providers.base import Capabilities, Provider, playlist_track_ids
 
 RECONCILE_ROUNDS = 3
 """Re-reads of a target playlist while repairing it before giving up."""
@@ -176,7 +176,7 @@ def reconcile(target: Provider, playlist_id: str, wanted: list[str]) -> int:
     removed when the provider can remove, else the job fails with a clear error.
     """
     for _ in range(RECONCILE_ROUNDS):
-        actual = [str(i) for i in target.playlist_items(playlist_id)["provider_id"].to_list()]
+        actual = playlist_track_ids(target, playlist_id)
         prefix = 0
         while prefix < min(len(actual), len(wanted)) and actual[prefix] == wanted[prefix]:
             prefix += 1

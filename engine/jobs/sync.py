@@ -27,7 +27,7 @@ from engine.frame import extras_dict
 from engine.jobs.connect import open_account
 from engine.jobs.plan import load_source, make_plan
 from engine.jobs.runner import JobContext
-from engine.providers.base import Provider
+from engine.providers.base import Provider, playlist_track_ids
 from engine.store.models import MatchDecision
 
 DEFAULT_MAX_REMOVALS = 20
@@ -99,7 +99,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         source, _, _ = load_source(ctx, dict(params.get("source") or {}))
         ctx.progress.phase("planning", total=source.height)
         wanted = wanted_ids(ctx, target, source)
-        actual = [str(i) for i in target.playlist_items(playlist_id)["provider_id"].to_list()]
+        actual = playlist_track_ids(target, playlist_id)
         diff = diff_playlists(_frame(actual, target.name), _frame(wanted, target.name))
         summary: dict[str, Any] = {
             "wanted": len(wanted),
@@ -119,7 +119,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         changes = len(summary["add"]) + len(summary["remove"]) + len(summary["move"])
         ctx.progress.phase("applying", total=changes)
         summary["reordered"] = apply(ctx, target, playlist_id, wanted)
-        after = [str(i) for i in target.playlist_items(playlist_id)["provider_id"].to_list()]
+        after = playlist_track_ids(target, playlist_id)
         summary["after"] = len(after)
         summary["in_sync"] = after == wanted
     return summary
@@ -128,7 +128,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
 def apply(ctx: JobContext, target: Provider, playlist_id: str, wanted: list[str]) -> bool:
     """Remove, add, then reorder; returns whether the order could be fixed."""
     caps = target.capabilities
-    actual = [str(i) for i in target.playlist_items(playlist_id)["provider_id"].to_list()]
+    actual = playlist_track_ids(target, playlist_id)
     wanted_set = set(wanted)
     counts: dict[str, int] = {}
     for item in actual:

@@ -157,3 +157,8 @@ class Provider(Protocol):
     def quota_used(self) -> int:
         """Quota units this client has spent (``daily_units`` providers); 0 otherwise."""
         ...
+
+
+def playlist_track_ids(provider: Provider, playlist_id: str) -> list[str]:
+    """The ids a provider playlist holds now, in order and with repeats."""
+    return [str(i) for i in provider.playlist_items(playlist_id)["provider_id"].to_list()]
