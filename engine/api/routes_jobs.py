@@ -147,7 +147,7 @@ def get_job(
 ) -> Job:
     """One of the caller's jobs with its state and latest progress."""
     row = jobs.job_row(runtime, job_id, user_id=caller.user_id)
-    row["progress"] = jobs.read_progress(runtime, job_id)
+    row["progress"] = jobs.read_progress(runtime, job_id, user_id=caller.user_id)
     return _job(row)
 
 
@@ -163,13 +163,19 @@ def cancel_job(
 
 
 async def progress_events(
-    runtime: Runtime, job_id: str, poll_s: float, request: Request | None = None
+    runtime: Runtime,
+    job_id: str,
+    poll_s: float,
+    request: Request | None = None,
+    *,
+    user_id: int | None = None,
 ) -> AsyncIterator[dict[str, str]]:
     """One ``progress`` event each time the job's progress changes (the same
-    channel the CLI and the app read), then an ``end`` event at a terminal state."""
+    channel the CLI and the app read), then an ``end`` event at a terminal state.
+    Given ``user_id`` (the caller), only that user's job is read."""
     last: dict[str, Any] | None = None
     while True:
-        value = await run_in_threadpool(jobs.read_progress, runtime, job_id)
+        value = await run_in_threadpool(jobs.read_progress, runtime, job_id, user_id=user_id)
         if value != last:
             yield {"event": "progress", "data": json.dumps(value, default=str)}
             last = value
@@ -200,6 +206,7 @@ async def job_events(
     runtime: Runtime = Depends(get_runtime),
 ) -> EventSourceResponse:
     """Stream progress until the job finishes (or waits for its quota)."""
-    await run_in_threadpool(jobs.job_row, runtime, job_id, user_id=caller.user_id)
+    await run_in_threadpool(jobs.read_progress, runtime, job_id, user_id=caller.user_id)
     poll_s = float(request.app.state.progress_poll_s)
-    return EventSourceResponse(progress_events(runtime, job_id, poll_s, request), ping=15)
+    events = progress_events(runtime, job_id, poll_s, request, user_id=caller.user_id)
+    return EventSourceResponse(events, ping=15)

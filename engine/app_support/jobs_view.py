@@ -68,7 +68,7 @@ def job_progress(runtime: Runtime, user_id: int, job_id: str) -> dict[str, Any]:
     """The job's live progress (NotFoundError when it is not the user's), with
     ``fraction`` (0..1 or None) and ``finished``."""
     row = jobs.job_row(runtime, job_id, user_id=user_id)
-    progress = jobs.read_progress(runtime, job_id)
+    progress = jobs.read_progress(runtime, job_id, user_id=user_id)
     progress["fraction"] = _fraction(progress.get("done"), progress.get("total"), row["state"])
     progress["finished"] = progress["state"] in FINISHED
     progress["result"] = row["result"] if progress["finished"] else {}

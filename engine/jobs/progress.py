@@ -147,19 +147,20 @@ def publish(runtime: Runtime, job_id: str, value: dict[str, Any]) -> None:
     pipe.execute()
 
 
-def read_progress(runtime: Runtime, job_id: str) -> dict[str, Any]:
+def read_progress(runtime: Runtime, job_id: str, *, user_id: int | None = None) -> dict[str, Any]:
     """The job's latest progress plus its ``state``, ``error`` and ``resume_after``.
 
     Reads the store (the source of truth for state); the progress part comes
-    from Redis when it holds a newer value than the store.
+    from Redis when it holds a newer value than the store. Given ``user_id``,
+    another user's job is NotFoundError, exactly like a missing one.
     """
     with runtime.engine.connect() as conn:
         row = conn.execute(
-            select(Job.state, Job.progress, Job.error, Job.resume_after, Job.kind).where(
-                Job.id == job_id
-            )
+            select(
+                Job.state, Job.progress, Job.error, Job.resume_after, Job.kind, Job.user_id
+            ).where(Job.id == job_id)
         ).first()
-    if row is None:
+    if row is None or (user_id is not None and row.user_id != user_id):
         raise NotFoundError(f"no job {job_id}")
     progress = dict(row.progress or {})
     redis = runtime.redis
@@ -188,9 +189,11 @@ def follow(
     *,
     poll_s: float = 0.5,
     timeout_s: float | None = None,
+    user_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the job's progress each time it changes, ending after a terminal
     state (or ``waiting``) has been yielded, or when ``timeout_s`` passes.
+    Given ``user_id``, another user's job is NotFoundError.
 
     With Redis it wakes on pub/sub messages (and still re-reads the store every
     ``poll_s`` so a missed message never stalls it); otherwise it polls.
@@ -203,7 +206,7 @@ def follow(
     try:
         last: dict[str, Any] | None = None
         while True:
-            value = read_progress(runtime, job_id)
+            value = read_progress(runtime, job_id, user_id=user_id)
             if value != last:
                 yield value
                 last = value
