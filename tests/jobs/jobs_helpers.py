@@ -29,7 +29,15 @@ def make_runtime(
         REDIS_URL=redis_url,
         sandbox_url=sandbox_url,
     )
-    return Runtime(settings)
+    runtime = Runtime(settings)
+    OPENED.append(runtime)
+    return runtime
+
+
+OPENED: list[Runtime] = []
+"""Runtimes made by :func:`make_runtime`; the jobs conftest closes any a test
+left open (it failed before its own ``close()``), so a failure does not leak
+connections that then break an unrelated later test."""
 
 
 def ensure_user(runtime: Runtime, external_id: str = "local") -> int:
