@@ -11,9 +11,9 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.sandbox.catalog import PROVIDERS, Catalog, derive_id
 
@@ -281,20 +281,16 @@ class SandboxState:
 
     def expire_access_tokens(self, provider: str | None = None, user_id: str | None = None) -> int:
         """Make matching access tokens expired now; returns how many."""
-        count = 0
-        for token in self.access.values():
-            if (provider in (None, token.provider)) and (user_id in (None, token.user_id)):
-                token.expires_at = self.clock() - 1
-                count += 1
-        return count
+        tokens = _matching(self.access.values(), provider, user_id)
+        for token in tokens:
+            token.expires_at = self.clock() - 1
+        return len(tokens)
 
     def revoke_refresh_tokens(self, provider: str | None = None, user_id: str | None = None) -> int:
-        count = 0
-        for token in self.refresh.values():
-            if (provider in (None, token.provider)) and (user_id in (None, token.user_id)):
-                token.revoked = True
-                count += 1
-        return count
+        tokens = _matching(self.refresh.values(), provider, user_id)
+        for token in tokens:
+            token.revoked = True
+        return len(tokens)
 
     # rate windows ------------------------------------------------------------
     def hit_window(self, name: str, limit: tuple[int, float] | None) -> float | None:
@@ -349,3 +345,13 @@ class SandboxState:
     def room_left(self, playlist: Playlist) -> int | None:
         limit = self.config.max_playlist_size.get(playlist.provider)
         return None if limit is None else limit - len(playlist.items)
+
+
+_TokenT = TypeVar("_TokenT", AccessToken, RefreshToken)
+
+
+def _matching(
+    tokens: Iterable[_TokenT], provider: str | None, user_id: str | None
+) -> list[_TokenT]:
+    """The tokens of ``provider`` and ``user_id`` (None matches any)."""
+    return [t for t in tokens if provider in (None, t.provider) and user_id in (None, t.user_id)]
