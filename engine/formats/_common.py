@@ -160,6 +160,14 @@ def track_link(provider: str | None, provider_id: str | None) -> str | None:
     return template.format(provider_id) if template else None
 
 
+def spotify_uri(row: Mapping[str, Any]) -> str:
+    """What a Spotify-made file names a row by: ``spotify:track:<id>`` for a
+    Spotify track, else the row's ``url`` ("" when it has none)."""
+    if row["provider"] == "spotify" and row["provider_id"]:
+        return f"spotify:track:{row['provider_id']}"
+    return row["url"] or ""
+
+
 def all_provider_ids(row: Mapping[str, Any]) -> dict[str, str]:
     """Every provider id of one frame row: the primary one and ``ids.*`` extras."""
     ids: dict[str, str] = {}

@@ -25,6 +25,7 @@ from engine.formats._common import (
     put_duration,
     put_isrc,
     split_artists,
+    spotify_uri,
 )
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
@@ -127,9 +128,7 @@ def encode(playlists: list[Playlist]) -> bytes:
     writer.writerow([*WRITE_HEADERS, *extra_keys])
     for row in rows:
         extras = extras_dict(row["extras"])
-        uri = row["url"] or ""
-        if row["provider"] == "spotify" and row["provider_id"]:
-            uri = f"spotify:track:{row['provider_id']}"
+        uri = spotify_uri(row)
         canonical = {
             "Track URI": uri,
             "Track Name": row["title"] or "",

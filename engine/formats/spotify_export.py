@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from engine.errors import FormatError
-from engine.formats._common import clean_text, parse_track_link, top_level_keys
+from engine.formats._common import clean_text, parse_track_link, spotify_uri, top_level_keys
 from engine.formats._frame import records_frame
 from engine.formats._model import Playlist
 from engine.formats.pif import parse_json
@@ -139,9 +139,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
 
 def _item_doc(row: dict[str, Any]) -> dict[str, Any]:
     extras = extras_dict(row["extras"])
-    uri = row["url"] or ""
-    if row["provider"] == "spotify" and row["provider_id"]:
-        uri = f"spotify:track:{row['provider_id']}"
+    uri = spotify_uri(row)
     item: dict[str, Any] = {
         "track": {
             "trackName": row["title"] or "",
