@@ -20,8 +20,6 @@ INVALID_PREFIX = "invalid."
 """Extras key prefix for a value a reader could not understand (``invalid.isrc``);
 kept so nothing is lost, and reported by ``validate``/``inspect``."""
 
-PROVIDERS = ("spotify", "deezer", "tidal", "youtube")
-
 # Artist names that contain a comma and must not be split on it.
 _COMMA_NAMES = (
     "Tyler, The Creator",

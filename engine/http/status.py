@@ -18,9 +18,6 @@ from engine.errors import (
     RateLimitedError,
 )
 
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-"""Statuses worth another attempt after a pause."""
-
 _BODY_EXCERPT_CHARS = 300
 
 SECRET_PARAMS = frozenset({"access_token", "key", "client_secret", "secret"})

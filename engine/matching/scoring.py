@@ -28,23 +28,6 @@ PART_COLUMNS = [
 ]
 """The named parts every scored pair carries, in display order."""
 
-COMPACT_COLUMNS = [
-    "id",
-    "isrc",
-    "n_title",
-    "n_title_base",
-    "n_head",
-    "numbers_text",
-    "n_artist",
-    "artists_text",
-    "n_album",
-    "tags_text",
-    "soft_text",
-    "n_explicit",
-    "n_duration",
-    "overloaded",
-]
-
 
 def compact(normalized: pl.DataFrame) -> pl.DataFrame:
     """The flat columns the scorer reads, from a ``normalize_frame`` result.

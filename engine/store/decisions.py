@@ -20,7 +20,6 @@ from engine.store.models import MatchDecision, Track, utcnow
 from engine.store.owned import get_owned
 
 MATCHED, NOT_AVAILABLE, PENDING, REVIEWED = "matched", "not_available", "pending", "reviewed"
-DECISION_STATUSES = (MATCHED, NOT_AVAILABLE, PENDING, REVIEWED)
 AUTO, CURATOR = "auto", "curator"
 
 
