@@ -7,11 +7,14 @@ Session-state keys: ``cf_tr_kind`` (source kind), ``cf_tr_playlist``,
 ``cf_tr_snapshot``, ``cf_tr_account`` / ``cf_tr_remote`` / ``cf_tr_remote_list``
 (provider source), ``cf_tr_upload`` / ``cf_tr_saved`` (uploaded file and where
 it was kept), ``cf_tr_target``, ``cf_tr_name``, ``cf_tr_policy``,
-``cf_tr_dry`` (last dry run), ``cf_tr_tier``, ``cf_tr_job`` (job followed).
+``cf_tr_dry`` (last dry run), ``cf_tr_tier``, ``cf_tr_job`` (job followed),
+``cf_tr_nonce`` / ``cf_tr_nonce_used`` (the form's nonce, part of the job's
+idempotency key, and whether a job was started with it).
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import polars as pl
@@ -153,6 +156,18 @@ def _dry_run_result() -> None:
     )
 
 
+def _form_nonce(*, clicked: bool) -> str:
+    """The Transfer form's nonce: created when the form is first rendered and
+    renewed when it is rendered again, without a Start click, after a job was
+    started with it. Repeated Start clicks (a double click) keep one nonce, so
+    they follow one job; a later deliberate Start gets a new job."""
+    state = st.session_state
+    if "cf_tr_nonce" not in state or (state.get("cf_tr_nonce_used") and not clicked):
+        state["cf_tr_nonce"] = secrets.token_urlsafe(12)
+        state["cf_tr_nonce_used"] = False
+    return str(state["cf_tr_nonce"])
+
+
 @st.fragment(run_every=1)
 def follow(rt: Runtime, user: CurrentUser, job_id: str) -> None:
     """Polls the job's progress channel every second."""
@@ -210,6 +225,7 @@ def main() -> None:
                 "total": result.source_tracks,
                 "target": result.target_provider,
             }
+    nonce = _form_nonce(clicked=bool(go))
     if go and source is not None:
         with _ui.guarded():
             st.session_state["cf_tr_job"] = transfer.start_transfer(
@@ -219,10 +235,12 @@ def main() -> None:
                 int(target),
                 name=st.session_state.get("cf_tr_name"),
                 review_policy=str(policy),
+                nonce=nonce,
             )
+            st.session_state["cf_tr_nonce_used"] = True
     st.caption(
-        "Submitting the same transfer again within 24 hours follows the job already "
-        "started (see Jobs to retry a failed one)."
+        "A second click on Start follows the job it started; once the page shows that "
+        "job, starting the same transfer again runs it anew."
     )
     job_id = st.session_state.get("cf_tr_job")
     if job_id:

@@ -225,8 +225,15 @@ def start_transfer(
     *,
     name: str | None = None,
     review_policy: str = "wait",
+    nonce: str | None = None,
 ) -> str:
-    """Submit the ``migrate`` job (idempotent: the same request returns the same job)."""
+    """Submit the ``migrate`` job (idempotent: the same request returns the same job).
+
+    ``nonce`` names the Transfer form the request came from (the page renews it
+    once a job has started): the idempotency key is derived from the parameters
+    plus the nonce, so a double click follows one job while a deliberate re-run
+    of the same transfer from a fresh form starts a new one. Without a nonce the
+    key is derived from the parameters only."""
     if review_policy not in REVIEW_POLICIES:
         raise UsageError(f"review policy must be one of {REVIEW_POLICIES}, not {review_policy!r}")
     with Session(runtime.engine) as session:
@@ -240,4 +247,9 @@ def start_transfer(
     }
     if name and name.strip():
         params["name"] = name.strip()
-    return jobs.submit(runtime, "migrate", params, user_id=user_id)
+    key = None
+    if nonce is not None:
+        if not nonce.strip():
+            raise UsageError("the transfer form's nonce is empty")
+        key = jobs.derive_key(user_id, "migrate", {"params": params, "form": nonce})
+    return jobs.submit(runtime, "migrate", params, user_id=user_id, idempotency_key=key)
