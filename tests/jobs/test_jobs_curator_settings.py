@@ -90,3 +90,30 @@ def test_pending_review_records_its_evidence(sqlite_url: str, tmp_path: Path) ->
     assert 0 < entry["parts"]["duration"] < 1  # 9 s apart: partial agreement
     assert entry["parts"]["album"] is None  # neither side knows the album
     runtime.close()
+
+
+def test_sync_matches_with_the_owners_settings(sqlite_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(sqlite_url, tmp_path)
+    user = ensure_user(runtime, "curator")
+    preferences.save_match_config(runtime.engine, user, auto_threshold=0.99)
+    path = LedgerProvider.create(tmp_path / "sync.json", CATALOG)
+    account = ledger_account(runtime, user, path)
+    ledger = LedgerProvider(path)
+    playlist = store_playlist(runtime, user, SOURCE)
+    target = ledger.create_playlist("Target").id
+    params = {
+        "source": {"playlist_id": playlist},
+        "target_account_id": account,
+        "target_playlist_id": target,
+        "dry_run": False,
+    }
+    strict = submit(runtime, "sync", params, user_id=user, idempotency_key="s1", start=False)
+    assert run_job(runtime, strict) == "succeeded", job_row(runtime, strict)["error"]
+    assert job_row(runtime, strict)["result"]["add"] == []  # waits for review
+    assert ledger.contents()[target] == []
+    preferences.reset_match_config(runtime.engine, user)
+    relaxed = submit(runtime, "sync", params, user_id=user, idempotency_key="s2", start=False)
+    assert run_job(runtime, relaxed) == "succeeded", job_row(runtime, relaxed)["error"]
+    assert job_row(runtime, relaxed)["result"]["add"] == ["L1"]
+    assert ledger.contents()[target] == ["L1"]
+    runtime.close()
