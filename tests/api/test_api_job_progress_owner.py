@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from pathlib import Path
 
 import pytest
@@ -65,6 +65,7 @@ def test_api_progress_stream_checks_the_owner(seeded: Seeded) -> None:
 
     async def first_event(user_id: int) -> dict[str, str]:
         stream = progress_events(runtime, job, 0.01, user_id=user_id)
+        assert isinstance(stream, AsyncGenerator)
         try:
             return await anext(stream)
         finally:
