@@ -64,8 +64,8 @@ def test_stricter_auto_threshold_turns_auto_into_review(sqlite_url: str, tmp_pat
     runtime.close()
 
 
-def test_pending_review_records_its_evidence(sqlite_url: str, tmp_path: Path) -> None:
-    runtime = make_runtime(sqlite_url, tmp_path)
+def test_pending_review_records_its_evidence(db_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(db_url, tmp_path)
     strict = ensure_user(runtime, "strict")
     preferences.save_match_config(runtime.engine, strict, auto_threshold=0.99)
     row = migrate_once(runtime, strict, tmp_path, "strict")
