@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.batching import chunks
 from engine.errors import UsageError
 from engine.frame import conform
 from engine.jobs.evidence import review_evidence
@@ -216,8 +217,7 @@ def _lookup_and_search(
         todo = [i for i in isrcs if i not in log.isrcs_done]
         ctx.progress.phase("looking up ISRCs", total=len(isrcs), done=len(isrcs) - len(todo))
         batch = max(caps.isrc_batch_max, 1) * 10
-        for start in range(0, len(todo), batch):
-            chunk = todo[start : start + batch]
+        for chunk in chunks(todo, batch):
             log.add(provider.lookup_isrcs(chunk), isrcs=chunk)
             ctx.progress.advance(len(chunk))
     found_isrcs = {str(r["isrc"]).upper() for r in log.rows if r.get("isrc")}
@@ -234,8 +234,7 @@ def _lookup_and_search(
         # ids (YouTube then asks the durations of all of them in one call), and
         # small enough that a quota stop loses little; each result is logged.
         group = max(1, caps.page_size_max // limit)
-        for start in range(0, len(todo), group):
-            chunk = todo[start : start + group]
+        for chunk in chunks(todo, group):
             for query, found in zip(chunk, provider.search_many(chunk, limit=limit), strict=True):
                 log.add(found, query=query)
             ctx.progress.advance(len(chunk))
