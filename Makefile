@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -W error --cov=engine --cov-report=term:skip-covered --cov-fail-under=80 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -W error --cov=engine --cov-report=term:skip-covered --cov-fail-under=80 --durations=15 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -W error -x -q -m "not slow and not browser" $(PYTEST_ARGS)
