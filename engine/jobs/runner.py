@@ -132,6 +132,9 @@ def require_feature(runtime: Runtime, kind: str) -> None:
     require(runtime, runtime.settings, FEATURE_OF_KIND[kind])
 
 
+_BACKGROUND_LOCK = threading.Lock()
+
+
 def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> None:
     """Hand a job to the RQ queue (Redis) or a background thread (embedded)."""
     if runtime.redis is not None:
@@ -148,9 +151,10 @@ def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> No
     thread = threading.Thread(
         target=run_job, args=(runtime, job_id), name=f"crossfade-job-{job_id}"
     )
-    runtime.background[:] = [t for t in runtime.background if t.is_alive()]
-    runtime.background.append(thread)  # Runtime.close() waits for it
-    thread.start()
+    with _BACKGROUND_LOCK:  # API requests dispatch from several threads
+        runtime.background[:] = [t for t in runtime.background if t.is_alive()]
+        runtime.background.append(thread)  # Runtime.close() waits for it
+        thread.start()  # started under the lock: never pruned before it runs
 
 
 def rq_entry(job_id: str) -> str:
