@@ -205,8 +205,12 @@ def export_command(
 def gc_command(
     ctx: typer.Context,
     playlist: int | None = typer.Option(None, "--playlist"),
-    keep_last: int = typer.Option(10, "--keep-last"),
-    keep_days: int = typer.Option(30, "--keep-days"),
+    keep_last: int | None = typer.Option(
+        None, "--keep-last", help="Default: your saved retention (Settings), else 10."
+    ),
+    keep_days: int | None = typer.Option(
+        None, "--keep-days", help="Default: your saved retention (Settings), else 30."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run"),
     key: str | None = KEY_OPT,
     detach: bool = DETACH_OPT,

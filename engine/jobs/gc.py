@@ -10,7 +10,10 @@ deletes a snapshot that
 - a user pinned.
 
 Parameters: ``playlist_id`` (else every playlist of the user), ``keep_last``,
-``keep_daily_days``, ``dry_run``.
+``keep_daily_days``, ``dry_run``. A retention parameter left out (or ``None``)
+comes from the job owner's saved retention (Settings page,
+``engine.store.preferences.load_retention``); defaults when nothing is saved
+or the job has no owner.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from engine.batching import chunks
 from engine.errors import UsageError
 from engine.jobs.runner import JobContext
 from engine.store.models import Job, Playlist, Snapshot, SnapshotItem, aware
+from engine.store.preferences import Retention, load_retention
 
 DEFAULT_KEEP_LAST = 10
 """Newest snapshots of a playlist always kept."""
@@ -109,11 +113,27 @@ def _ids_named_in(value: Any) -> set[int]:
     return found
 
 
+def effective_retention(ctx: JobContext) -> tuple[int, int]:
+    """``(keep_last, keep_daily_days)``: explicit job parameters win, else the
+    owner's saved retention, else the defaults."""
+    params = ctx.params
+    saved = (
+        load_retention(ctx.runtime.engine, ctx.user_id)
+        if ctx.user_id is not None
+        else Retention(keep_last=DEFAULT_KEEP_LAST, keep_daily_days=DEFAULT_KEEP_DAILY_DAYS)
+    )
+    keep_last = params.get("keep_last")
+    keep_daily = params.get("keep_daily_days")
+    return (
+        saved.keep_last if keep_last is None else int(keep_last),
+        saved.keep_daily_days if keep_daily is None else int(keep_daily),
+    )
+
+
 def run(ctx: JobContext) -> dict[str, Any]:
     """Apply retention to one playlist or all of the user's playlists."""
     params = ctx.params
-    keep_last = int(params.get("keep_last", DEFAULT_KEEP_LAST))
-    keep_daily = int(params.get("keep_daily_days", DEFAULT_KEEP_DAILY_DAYS))
+    keep_last, keep_daily = effective_retention(ctx)
     dry_run = bool(params.get("dry_run", False))
     ctx.progress.phase("scanning")
     with Session(ctx.runtime.engine) as session:
@@ -150,6 +170,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 conn.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))
             ctx.progress.advance(len(chunk))
     return {
+        "keep_last": keep_last,
+        "keep_daily_days": keep_daily,
         "scanned": len(snapshots),
         "deleted": [] if dry_run else doomed,
         "would_delete": doomed if dry_run else [],

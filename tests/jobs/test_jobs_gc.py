@@ -106,3 +106,34 @@ def test_bad_retention_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         choose_deletable([], now=NOW, keep_last=-1)
+
+
+def test_gc_uses_the_owners_saved_retention_unless_told(db_url: str, tmp_path: Path) -> None:
+    from engine.store.preferences import save_retention
+
+    runtime = make_runtime(db_url, tmp_path)
+    frugal = ensure_user(runtime, "frugal")
+    default = ensure_user(runtime, "default")
+    _make_snapshots(runtime, frugal, 12)
+    _make_snapshots(runtime, default, 12)
+    save_retention(runtime.engine, frugal, keep_last=2, keep_daily_days=0)
+
+    def gc(user: int, params: dict[str, object]) -> dict[str, object]:
+        job = submit(runtime, "snapshot_gc", {**params, "dry_run": True}, user_id=user, start=False)
+        assert run_job(runtime, job) == "succeeded"
+        return job_row(runtime, job)["result"]
+
+    frugal_default = gc(frugal, {"keep_last": None, "keep_daily_days": None})  # as the CLI sends
+    assert (frugal_default["keep_last"], frugal_default["keep_daily_days"]) == (2, 0)
+    assert len(frugal_default["would_delete"]) == 10  # type: ignore[arg-type]
+    plain_default = gc(default, {})
+    assert (plain_default["keep_last"], plain_default["keep_daily_days"]) == (10, 30)
+    assert len(plain_default["would_delete"]) == 2  # type: ignore[arg-type]
+    explicit = gc(frugal, {"keep_last": 5})  # an explicit parameter wins over the saved one
+    assert (explicit["keep_last"], explicit["keep_daily_days"]) == (5, 0)
+    assert len(explicit["would_delete"]) == 7  # type: ignore[arg-type]
+    real = submit(runtime, "snapshot_gc", {}, user_id=frugal, start=False)
+    assert run_job(runtime, real) == "succeeded"
+    with session_scope(runtime.engine) as session:
+        assert session.query(Snapshot).count() == 2 + 12
+    runtime.close()
