@@ -1,7 +1,9 @@
 """Tracks: canonical recording metadata and the ids each provider uses.
 
 :func:`upsert_tracks` turns a canonical frame into track ids, reusing a track
-known by the same provider id, else by the same ISRC and title.
+known by the same provider id, else by the same ISRC and title, else (for a
+row with neither, e.g. a plain M3U or a CSV without ISRC) by exactly the same
+title, artists, album and duration.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ LOOKUP_CHUNK = 5000
 
 PidKey = tuple[str, str]
 IsrcKey = tuple[str, str]
+MetaKey = tuple[str, tuple[str, ...], str | None, int | None]
 
 
 def normalise_title(title: str | None) -> str:
@@ -46,6 +49,20 @@ def _isrc_key(row: dict[str, Any]) -> IsrcKey | None:
     if not isrc or not title:
         return None
     return (str(isrc).strip().upper(), normalise_title(title))
+
+
+def _meta_key(row: dict[str, Any]) -> MetaKey | None:
+    """Exact (title, artists, album, duration_ms) as stored; None without a title."""
+    title = row.get("title")
+    if not title:
+        return None
+    duration = row.get("duration_ms")
+    return (
+        str(title),
+        tuple(str(a) for a in (row.get("artists") or [])),
+        row.get("album"),
+        None if duration is None else int(duration),
+    )
 
 
 def track_ids_by_provider_id(session: Session, keys: Iterable[PidKey]) -> dict[PidKey, int]:
@@ -71,6 +88,24 @@ def _track_ids_by_isrc(session: Session, keys: Iterable[IsrcKey]) -> dict[IsrcKe
         query = select(Track.id, Track.isrc, Track.title).where(Track.isrc.in_(part))
         for track_id, isrc, title in session.execute(query.order_by(Track.id)):
             key = (isrc, normalise_title(title))
+            if key in wanted:
+                found.setdefault(key, track_id)
+    return found
+
+
+def _track_ids_by_metadata(session: Session, keys: Iterable[MetaKey]) -> dict[MetaKey, int]:
+    """Stored tracks with exactly these metadata (the oldest wins): one query
+    per chunk of titles, the rest compared here (artists is a JSON list)."""
+    wanted = set(keys)
+    found: dict[MetaKey, int] = {}
+    for part in chunks(sorted({title for title, *_ in wanted}), LOOKUP_CHUNK):
+        query = select(Track.id, Track.title, Track.artists, Track.album, Track.duration_ms)
+        for track_id, title, artists, album, duration in session.execute(
+            query.where(Track.title.in_(part)).order_by(Track.id)
+        ):
+            key = _meta_key(
+                {"title": title, "artists": artists, "album": album, "duration_ms": duration}
+            )
             if key in wanted:
                 found.setdefault(key, track_id)
     return found
@@ -113,8 +148,11 @@ def upsert_tracks(session: Session, frame: pl.DataFrame) -> list[int]:
     """Store the tracks of a canonical frame; returns one track id per row, in order.
 
     A row reuses the track stored under the same provider id, else the one with
-    the same ISRC and title (case-insensitive); rows of the frame that share
-    those keys share a track. New provider ids are recorded for every row.
+    the same ISRC and title (case-insensitive); a row with neither a provider
+    id nor an ISRC (a plain M3U entry, a CSV row without ISRC) reuses a track
+    with exactly the same title, artists, album and duration (None matching
+    None). Rows of the frame that share those keys share a track. New provider
+    ids are recorded for every row.
     """
     columns = ["title", "artists", "album", "duration_ms", "isrc", "explicit"]
     rows = conform(frame).select([*columns, "release_date", "position", "provider", "provider_id"])
@@ -125,18 +163,32 @@ def upsert_tracks(session: Session, frame: pl.DataFrame) -> list[int]:
     resolved: list[int | None] = [by_pid.get(k) if k else None for k in pid_keys]
     unresolved_isrc = (k for k, t in zip(isrc_keys, resolved, strict=True) if k and t is None)
     by_isrc = _track_ids_by_isrc(session, unresolved_isrc)
+    meta_keys = [
+        _meta_key(r) if pid is None and isrc is None else None
+        for r, pid, isrc in zip(records, pid_keys, isrc_keys, strict=True)
+    ]
+    by_meta = _track_ids_by_metadata(session, (k for k in meta_keys if k))
 
     group_of_row: dict[int, int] = {}
     new_values: list[dict[str, Any]] = []
     new_by_pid: dict[PidKey, int] = {}
     new_by_isrc: dict[IsrcKey, int] = {}
+    new_by_meta: dict[MetaKey, int] = {}
     for index, record in enumerate(records):
-        pid, isrc = pid_keys[index], isrc_keys[index]
+        pid, isrc, meta = pid_keys[index], isrc_keys[index], meta_keys[index]
         if resolved[index] is None and isrc is not None:
             resolved[index] = by_isrc.get(isrc)
+        if resolved[index] is None and meta is not None:
+            resolved[index] = by_meta.get(meta)
         if resolved[index] is not None:
             continue
-        group = (pid and new_by_pid.get(pid)) or (isrc and new_by_isrc.get(isrc))
+        # "is not None", not "or": group 0 (the first new track) is falsy
+        candidates = (
+            new_by_pid.get(pid) if pid else None,
+            new_by_isrc.get(isrc) if isrc else None,
+            new_by_meta.get(meta) if meta else None,
+        )
+        group = next((g for g in candidates if g is not None), None)
         if group is None:
             group = len(new_values)
             new_values.append(_track_values(record))
@@ -144,6 +196,8 @@ def upsert_tracks(session: Session, frame: pl.DataFrame) -> list[int]:
             new_by_pid.setdefault(pid, group)
         if isrc:
             new_by_isrc.setdefault(isrc, group)
+        if meta:
+            new_by_meta.setdefault(meta, group)
         group_of_row[index] = group
 
     if new_values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import polars as pl
 import pytest
@@ -102,3 +103,55 @@ def test_bulk_upsert_of_10k_rows(db_engine: sa.Engine) -> None:
     assert len(set(ids)) == n
     assert again == ids  # matched by ISRC + title
     assert elapsed < 60  # a generous sanity bound; figures live in scripts/
+
+
+M3U = b"""#EXTM3U
+#EXTINF:215,Artist A - Song One
+music/a.mp3
+#EXTINF:-1,Artist B - Song Two
+music/b.mp3
+#EXTINF:215,Artist A - Song One
+music/a-again.mp3
+#EXTINF:301,Artist A - Song One
+music/a-live.mp3
+"""
+
+
+def test_reimporting_a_plain_m3u_reuses_its_tracks(db_engine: sa.Engine) -> None:
+    from engine.formats import m3u
+
+    def import_once() -> list[int]:
+        (playlist,) = m3u.decode(M3U, "road.m3u")
+        with session_scope(db_engine) as session:
+            return repo.upsert_tracks(session, playlist.tracks)
+
+    first = import_once()
+    # a repeat within the file is one track; another duration is another recording
+    assert first[0] == first[2] and len(set(first)) == 3
+    assert import_once() == first
+    with session_scope(db_engine) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Track)) == 3
+
+
+def test_metadata_rule_is_exact_and_null_safe(db_engine: sa.Engine) -> None:
+    rows: list[dict[str, Any]] = [
+        {"title": "Tune", "artists": ["A", "B"]},  # no album, no duration
+        {"title": "Tune", "artists": ["A", "B"], "album": "LP", "duration_ms": 1000},
+        {"title": "Tune", "artists": ["B", "A"], "album": "LP", "duration_ms": 1000},
+        {"title": "Tune", "artists": ["A", "B"], "album": "LP", "duration_ms": 1001},
+        {"title": "tune", "artists": ["A", "B"], "album": "LP", "duration_ms": 1000},
+    ]
+    with session_scope(db_engine) as session:
+        first = repo.upsert_tracks(session, tracks_frame(rows))
+    assert len(set(first)) == 5
+    with session_scope(db_engine) as session:
+        again = repo.upsert_tracks(session, tracks_frame(list(reversed(rows))))
+    assert again == list(reversed(first))
+    # a row with an ISRC or a stable provider id is not matched on metadata
+    keyed = [
+        {**rows[1], "isrc": "GBXYZ0000001"},
+        {**rows[1], "provider": "spotify", "provider_id": "sp-tune"},
+    ]
+    with session_scope(db_engine) as session:
+        other = repo.upsert_tracks(session, tracks_frame(keyed))
+    assert not set(other) & set(first)
