@@ -104,12 +104,23 @@ def _label(track: review.TrackView) -> str:
     return f"{track.title or track.id} — {artists} ({_ui.duration(track.duration_ms)})"
 
 
+def _explicit(track: review.TrackView) -> str | None:
+    """``explicit`` / ``clean``, or None when the provider did not say."""
+    if track.explicit is None:
+        return None
+    return "explicit" if track.explicit else "clean"
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "—" if flag is None else ("yes" if flag else "no")
+
+
 def _track_card(title: str, track: review.TrackView) -> None:
     st.markdown(f"##### {title}")
     st.markdown(f"**{track.title or '(untitled)'}**  \n{', '.join(track.artists) or '—'}")
     st.caption(
         f"Album: {track.album or '—'} · Length: {_ui.duration(track.duration_ms)}"
-        f" · ISRC: {track.isrc or '—'}"
+        f" · ISRC: {track.isrc or '—'} · Explicit: {_yes_no(track.explicit)}"
     )
     if track.url:
         st.markdown(f"[Open on the provider]({track.url})")
@@ -124,6 +135,7 @@ def _candidates_frame(item: review.ReviewItem) -> pl.DataFrame:
                 "#": number,
                 "title": track.title or track.id,
                 "album": track.album,
+                "explicit": _explicit(track),
                 "score": candidate.score,
                 **{f"{part} match": candidate.parts.get(part) for part in review.PARTS},
                 "link": track.url,
@@ -140,6 +152,9 @@ def _candidate_table(item: review.ReviewItem) -> None:
         "#": st.column_config.NumberColumn("#", width=40),
         "title": text("title", width="medium"),
         "album": text("album", width="small"),
+        "explicit": text(
+            "explicit", width=70, help="The candidate's explicit flag (empty: not known)"
+        ),
         "score": bar("score", min_value=0.0, max_value=1.0, format="%.2f", width=110),
         "link": st.column_config.LinkColumn("link", display_text="open", width=60),
     }

@@ -72,6 +72,7 @@ def source_view(track: Track) -> TrackView:
         duration_ms=track.duration_ms,
         isrc=track.isrc,
         url=url,
+        explicit=track.explicit,
     )
 
 
@@ -135,6 +136,7 @@ def _record(view: TrackView) -> dict[str, Any]:
         "album": view.album,
         "duration_ms": view.duration_ms,
         "isrc": view.isrc,
+        "explicit": view.explicit,
     }
 
 

@@ -20,19 +20,27 @@ SOURCES = [
 ]
 
 
-def candidate(cid: str, title: str, artists: list[str], album: str, ms: int) -> dict[str, Any]:
-    return {"id": cid, "title": title, "artists": artists, "album": album, "duration_ms": ms}
+def candidate(
+    cid: str, title: str, artists: list[str], album: str, ms: int, explicit: bool | None = None
+) -> dict[str, Any]:
+    found = {"id": cid, "title": title, "artists": artists, "album": album, "duration_ms": ms}
+    return found if explicit is None else {**found, "explicit": explicit}
 
 
 def seed_reviews(
-    runtime: Runtime, external_id: str = "local", count: int = 4, provider: str = "deezer"
+    runtime: Runtime,
+    external_id: str = "local",
+    count: int = 4,
+    provider: str = "deezer",
+    explicit: tuple[bool | None, bool | None, bool | None] = (None, None, None),
 ) -> list[int]:
     """``count`` pending reviews for the user, each with two candidates carrying
-    metadata (a live version and a remaster); returns the decision ids."""
+    metadata (a live version and a remaster); returns the decision ids.
+    ``explicit``: the flag of the source, the live and the remaster (None: not known)."""
     ids = []
     with session_scope(runtime.engine) as session:
         user = repo.ensure_user(session, external_id)
-        records = []
+        records: list[dict[str, Any]] = []
         for n in range(count):
             title, artists, album, ms = SOURCES[n % len(SOURCES)]
             records.append(
@@ -41,6 +49,7 @@ def seed_reviews(
                     "artists": artists,
                     "album": album,
                     "duration_ms": ms,
+                    "explicit": explicit[0],
                     "isrc": f"QZAPP{user.id:02d}{n:05d}",
                     "provider": "spotify",
                     "provider_id": f"sp{user.id}x{n}",
@@ -56,9 +65,21 @@ def seed_reviews(
             )
             candidates = [
                 candidate(
-                    f"dz{user.id}a{n}", f"{title} (Live)", artists, f"{album} Live", ms + 9000
+                    f"dz{user.id}a{n}",
+                    f"{title} (Live)",
+                    artists,
+                    f"{album} Live",
+                    ms + 9000,
+                    explicit[1],
                 ),
-                candidate(f"dz{user.id}b{n}", f"{title} - Remastered", artists, album, ms + 1000),
+                candidate(
+                    f"dz{user.id}b{n}",
+                    f"{title} - Remastered",
+                    artists,
+                    album,
+                    ms + 1000,
+                    explicit[2],
+                ),
             ]
             decision = repo.record_decision(
                 session,

@@ -67,6 +67,7 @@ def test_review_accept_pick_other_not_available_and_undo(app_runtime: Runtime) -
     assert parts | {"title", "score"} <= set(shown.columns)
     assert shown["version match"].iloc[1] == 0.0  # the live version's tag disagrees
     assert shown["score"].iloc[0] > shown["score"].iloc[1]
+    assert shown["explicit"].isna().all()  # nobody said: empty cells
     save(at)  # accept the best
     assert at.metric[0].value == "2"
     save(at, f"dz{uid}a1")  # pick the other candidate for the next
@@ -84,6 +85,18 @@ def test_review_accept_pick_other_not_available_and_undo(app_runtime: Runtime) -
     next(b for b in at.button if b.label == "Undo").click().run()
     assert at.metric[0].value == "1"
     assert len(curator_rows(app_runtime)) == 2
+
+
+def test_review_shows_the_explicit_flags(app_runtime: Runtime) -> None:
+    # source explicit; the live candidate clean, the remaster explicit
+    seed_reviews(app_runtime, count=1, explicit=(True, False, True))
+    at = open_page("pages/review.py")
+    shown = at.dataframe[0].value
+    assert "Remastered" in shown["title"].iloc[0] and "Live" in shown["title"].iloc[1]
+    assert shown["explicit"].tolist() == ["explicit", "clean"]
+    assert shown["explicit match"].tolist() == [1.0, 0.0]
+    captions = [c.value for c in at.caption]
+    assert any("Explicit: yes" in c for c in captions), captions  # the source's card
 
 
 def test_review_skip_and_bulk_accept(app_runtime: Runtime) -> None:
