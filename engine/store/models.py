@@ -120,6 +120,9 @@ class Track(Base):
     """Canonical recording metadata."""
 
     __tablename__ = "tracks"
+    # Re-imports of id-less file tracks look tracks up by exact title (store.tracks);
+    # a hash index on Postgres, since a btree refuses very long titles.
+    __table_args__ = (Index("ix_tracks_title", "title", postgresql_using="hash"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     artists: Mapped[list[Any]] = mapped_column(default=list)
