@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as settings_profiles
 
 from engine.settings import Settings
 from engine.store.db import make_engine, migrate
@@ -25,6 +26,12 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_TEST_URL = os.environ.get("CROSSFADE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# CI explores the same examples every run, so a landing never hinges on luck;
+# developers' runs stay random and keep finding new cases.
+settings_profiles.register_profile("ci", derandomize=True, print_blob=True)
+settings_profiles.register_profile("dev", print_blob=True)
+settings_profiles.load_profile("ci" if IN_CI else "dev")
 
 
 def service_missing(what: str, exc: BaseException | None = None) -> None:
