@@ -11,6 +11,7 @@ import pytest
 from http_helpers import FakeTime, Script, factory, json_response
 from redis import Redis
 
+from engine.errors import NotFoundError
 from engine.http import HttpFactory, ProviderHttpConfig, StaticToken
 from engine.http.cache import cache_key
 from engine.settings import Settings
@@ -145,7 +146,7 @@ def test_no_store_responses_are_not_cached(build) -> None:
 def test_error_responses_are_not_cached(build) -> None:
     script = Script(json_response(404), json_response(200, {"ok": True}))
     http = build(script).session(SPOTIFY, user_key="u", token=StaticToken("t"))
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(NotFoundError, match="not found"):
         http.get_json("tracks/1")
     assert http.get_json("tracks/1") == {"ok": True}
 
