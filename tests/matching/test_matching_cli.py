@@ -61,7 +61,7 @@ def test_match_to_csv_prints_tiers(
             [s["title"] for s in SOURCE], result["catalog_id"].to_list(), strict=True
         )
     }
-    assert catalog_ids["Clocks"] is not None
+    assert catalog_ids["Clocks"] == "c3"
     assert result["decision"].to_list()[:2] == ["auto", "auto"]
     assert result["decision"][2] == "none"
     alternatives = json.loads(result["alternatives"][0])
