@@ -62,6 +62,7 @@ def test_filter_redacts_args_and_exceptions(caplog: pytest.LogCaptureFixture) ->
     finally:
         caplog.handler.removeFilter(handler_filter)
     assert TOKEN not in caplog.text
+    assert "token is" in caplog.text  # redacted, not dropped
     assert "failed" in caplog.text and "ValueError" in caplog.text
 
 
