@@ -138,7 +138,8 @@ def test_exchange_checks_verifier_redirect_and_client(
     }[change]
     response = exchange(client, "spotify", code, v, **extra)
     assert response.status_code == 400
-    assert response.json()["error"] in ("invalid_grant", "invalid_client")
+    wanted = "invalid_client" if change == "client" else "invalid_grant"
+    assert response.json()["error"] == wanted
     assert "access_token" not in response.json()
 
 
