@@ -151,8 +151,8 @@ def test_deezer_recorded_errors() -> None:
     assert retry.value.retry_after == deezer.QUOTA_RETRY_AFTER_S
     with pytest.raises(NeedsReconnectError):
         deezer.check_response(response(200, load("deezer", "oauth_exception_code300_shape.json")))
+    body = cassette_bodies("TestClient.test_no_track_raise.yaml")[0]
     with pytest.raises(NotFoundError):
-        body = cassette_bodies("TestClient.test_no_track_raise.yaml")[0]
         deezer.check_response(response(200, body))
     # HTTP 404 {"error": "Not Found"} is the stack's to map; the hook lets it through.
     deezer.check_response(response(404, cassette_bodies("TestClient.test_request_404.yaml")[0]))
