@@ -25,39 +25,34 @@ def bench() -> ModuleType:
     return module
 
 
-def test_bench_meets_its_targets_on_spotify_and_deezer(bench: ModuleType, capsys) -> None:
+def _run_small(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], providers: str
+) -> tuple[int, str]:
+    """Run the bench on 120 tracks with a fast breaker reset and its own target check."""
     code = bench.main(
         [
             "--tracks",
             "120",
             "--providers",
-            "spotify,deezer",
+            providers,
             "--breaker-reset",
             "0.2",
             "--no-overhead",
             "--check",
         ]
     )
-    out = capsys.readouterr().out
+    return code, capsys.readouterr().out
+
+
+def test_bench_meets_its_targets_on_spotify_and_deezer(bench: ModuleType, capsys) -> None:
+    code, out = _run_small(bench, capsys, "spotify,deezer")
     assert code == 0, out
     assert out.count("exactly once in order: yes") == 2
     assert "MISSED" not in out
 
 
 def test_tidal_meets_its_floor_and_arrives_exactly_once(bench: ModuleType, capsys) -> None:
-    code = bench.main(
-        [
-            "--tracks",
-            "120",
-            "--providers",
-            "tidal",
-            "--breaker-reset",
-            "0.2",
-            "--no-overhead",
-            "--check",
-        ]
-    )
-    out = capsys.readouterr().out
+    code, out = _run_small(bench, capsys, "tidal")
     assert code == 0, out
     # no GET /users/me of its own: 6 lookups of 20 ISRCs + 1 create + 3 adds of 50
     assert "tidal        120        10     10" in out
@@ -67,19 +62,7 @@ def test_tidal_meets_its_floor_and_arrives_exactly_once(bench: ModuleType, capsy
 
 
 def test_youtube_meets_its_floor_with_batched_durations(bench: ModuleType, capsys) -> None:
-    code = bench.main(
-        [
-            "--tracks",
-            "120",
-            "--providers",
-            "youtube",
-            "--breaker-reset",
-            "0.2",
-            "--no-overhead",
-            "--check",
-        ]
-    )
-    out = capsys.readouterr().out
+    code, out = _run_small(bench, capsys, "youtube")
     assert code == 0, out
     # 120 searches + ceil(120 / 50) videos.list + 1 create + 120 inserts
     assert "floor = 120 searches + 3 videos.list + 1 create + 120 adds" in out
