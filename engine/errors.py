@@ -9,7 +9,8 @@ exception handler, the Streamlit app in ``pages/_ui.py``.
     ├── ConfigError                 settings missing or insecure          (500)
     ├── UsageError                  a caller asked for something invalid  (400)
     ├── DataError                   input file or frame is malformed      (422)
-    │   └── FormatError             a playlist file cannot be read; names file and line/pointer
+    │   ├── FormatError             a playlist file cannot be read; names file and line/pointer
+    │   └── InvalidParamsError      job parameters that do not fit the kind's model; lists fields
     ├── NotFoundError               an id that does not exist             (404)
     ├── ConflictError               idempotency or state conflict         (409)
     ├── FeatureDisabledError        a feature flag is off                 (503)
@@ -92,6 +93,17 @@ class FormatError(DataError):
         self.pointer = pointer
         self.problem = problem
         self.expected = expected
+
+
+class InvalidParamsError(DataError):
+    """Job parameters refused before queueing; ``errors`` has one entry per
+    bad field (``loc``, ``msg``, ``type``), as the API's problem document shows."""
+
+    kind = "validation"
+
+    def __init__(self, message: str, errors: list[dict[str, object]]) -> None:
+        super().__init__(message)
+        self.errors = errors
 
 
 class NotFoundError(CrossfadeError):

@@ -104,12 +104,12 @@ def _file_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
     saved = st.session_state.get("cf_tr_saved")
     if not saved or saved["file_id"] != upload.file_id:
         with _ui.guarded():
-            path = transfer.save_upload(rt, user.id, upload.name, upload.getvalue())
-            saved = {"file_id": upload.file_id, "path": str(path), "name": upload.name}
+            stored = transfer.save_upload(rt, user.id, upload.name, upload.getvalue())
+            saved = {"file_id": upload.file_id, "upload_id": stored.id, "name": upload.name}
             st.session_state["cf_tr_saved"] = saved
     if not saved or saved["file_id"] != upload.file_id:
         return None
-    return {"file": saved["path"], "name": saved["name"].rsplit(".", 1)[0]}
+    return {"upload_id": saved["upload_id"], "name": saved["name"].rsplit(".", 1)[0]}
 
 
 def _source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from engine.api import (
     routes_jobs,
     routes_library,
     routes_reviews,
+    routes_uploads,
 )
 from engine.api.deps import reject_unknown_query, require_flag
 from engine.auth.endpoint import SessionFactory
@@ -54,7 +55,14 @@ def create_app(
     app.state.progress_poll_s = progress_poll_s
     app.state.http_factory = http_factory
     problems.install(app)
-    for module in (routes_library, routes_connect, routes_jobs, routes_reviews, routes_exports):
+    for module in (
+        routes_library,
+        routes_connect,
+        routes_jobs,
+        routes_uploads,
+        routes_reviews,
+        routes_exports,
+    ):
         # any operation may get a malformed body (400), invalid input (422)
         # or find the API switched off (503)
         app.include_router(module.router, responses=problems.problem_responses(400, 422, 503))

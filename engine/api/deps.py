@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from engine import flags
-from engine.errors import AuthError, DataError
+from engine.errors import AuthError, InvalidParamsError
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
@@ -56,9 +57,21 @@ def get_caller(
         return Caller(user.id, user.external_id)
 
 
+def _needs_caller(dependant: Any) -> bool:
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is get_caller:
+            return True
+        pending.extend(current.dependencies)
+    return False
+
+
 def reject_unknown_query(request: Request) -> None:
     """A 422 problem for query parameters the operation does not define (a
-    misspelt ``limt=5`` is not silently ignored) or gives more than once."""
+    misspelt ``limt=5`` is not silently ignored) or gives more than once.
+    An operation that needs a token checks it first: without one the answer
+    is 401, whatever the query."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
@@ -70,17 +83,35 @@ def reject_unknown_query(request: Request) -> None:
         known.update(param.alias for param in current.query_params)
         pending.extend(current.dependencies)
     unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise DataError(f"unknown query parameter(s): {', '.join(unknown)}", kind="validation")
     # no operation takes a list in its query: a repeated name would silently
     # keep only its last value
     repeated = sorted(
         k for k in set(request.query_params) if len(request.query_params.getlist(k)) > 1
     )
-    if repeated:
-        raise DataError(
-            f"query parameter(s) given more than once: {', '.join(repeated)}", kind="validation"
-        )
+    if not unknown and not repeated:
+        return
+    if _needs_caller(dependant):
+        get_caller(_credentials(request), request.app.state.runtime)
+    errors: list[dict[str, object]] = [
+        {"loc": ["query", name], "msg": "unknown query parameter", "type": "extra_forbidden"}
+        for name in unknown
+    ]
+    errors += [
+        {"loc": ["query", name], "msg": "given more than once", "type": "repeated"}
+        for name in repeated
+    ]
+    if unknown:
+        message = f"unknown query parameter(s): {', '.join(unknown)}"
+    else:
+        message = f"query parameter(s) given more than once: {', '.join(repeated)}"
+    raise InvalidParamsError(message, errors)
+
+
+def _credentials(request: Request) -> HTTPAuthorizationCredentials | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if not scheme or not value.strip():
+        return None
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=value.strip())
 
 
 def require_flag(name: str) -> Callable[[Runtime], None]:

@@ -76,7 +76,10 @@ async def _crossfade_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
     if exc.status >= 500 and exc.status != 503:
         log.error("request %s failed: %s", request.url.path, exc)
-    return problem_response(request, exc.status, exc.kind, str(exc), headers=headers)
+    errors = getattr(exc, "errors", None)
+    if errors is None and exc.kind == "validation":
+        errors = [{"loc": [], "msg": str(exc), "type": "validation"}]
+    return problem_response(request, exc.status, exc.kind, str(exc), errors=errors, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

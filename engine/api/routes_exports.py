@@ -11,11 +11,10 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from engine import formats
+from engine import formats, userfiles
 from engine.api.deps import Caller, get_caller, get_runtime, get_session, require_flag
 from engine.api.problems import problem_responses
-from engine.api.schemas import Export, ExportRequest, Limit, Offset
-from engine.errors import NotFoundError
+from engine.api.schemas import Export, ExportRequest, Limit, Offset, Page
 from engine.frame import COLUMNS
 from engine.runtime import Runtime
 from engine.store import repo
@@ -53,8 +52,8 @@ def _view(row: ExportRow) -> Export:
 
 
 def export_dir(runtime: Runtime, user_id: int) -> FsPath:
-    """Where the API writes a user's exports (under the data directory)."""
-    return runtime.settings.data_dir.resolve() / "exports" / f"user-{user_id}"
+    """Where the API writes a user's exports (``engine.userfiles``)."""
+    return userfiles.export_dir(runtime.settings, user_id)
 
 
 @router.post(
@@ -92,16 +91,21 @@ def create_export(
     return _view(row)
 
 
-@router.get("", response_model=list[Export], responses=problem_responses(401, 422))
+@router.get("", response_model=Page[Export], responses=problem_responses(401, 422))
 def list_exports(
     offset: Offset = 0,
     limit: Limit = 50,
     caller: Caller = Depends(get_caller),
     session: Session = Depends(get_session),
-) -> list[Export]:
-    """The caller's exports, newest first."""
+) -> Page[Export]:
+    """The caller's exports (API exports, jobs' files and migrate reports), newest first."""
     rows = repo.list_exports(session, caller.user_id, offset=offset, limit=limit)
-    return [_view(row) for row in rows]
+    return Page[Export](
+        items=[_view(row) for row in rows],
+        total=repo.count_exports(session, caller.user_id),
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get("/{export_id}", response_model=Export, responses=problem_responses(401, 404, 422))
@@ -130,10 +134,9 @@ def download_export(
     export_id: ExportId,
     caller: Caller = Depends(get_caller),
     session: Session = Depends(get_session),
+    runtime: Runtime = Depends(get_runtime),
 ) -> FileResponse:
-    """The exported file itself."""
+    """The exported file itself (only ever a file in the caller's export area)."""
     row = repo.get_export(session, caller.user_id, export_id)
-    path = FsPath(row.path)
-    if not path.is_file():
-        raise NotFoundError(f"export {export_id}: its file is no longer there")
+    path = userfiles.export_path(runtime.settings, caller.user_id, export_id, row.path)
     return FileResponse(path, filename=path.name, media_type="application/octet-stream")

@@ -17,10 +17,13 @@ from engine import jobs
 from engine.api.deps import Caller, get_caller, get_runtime
 from engine.api.problems import problem_responses
 from engine.api.schemas import Job, JobRequest, Limit
-from engine.errors import DataError
+from engine.errors import DataError, InvalidParamsError, NotFoundError, UsageError
+from engine.jobs.params import upload_ids, validate_params
 from engine.jobs.progress import TERMINAL_STATES
+from engine.jobs.runner import require_feature
 from engine.jobs.submit import canonical_json, scoped_key
 from engine.runtime import Runtime
+from engine.userfiles import upload_path
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -83,16 +86,40 @@ def _existing_job_id(runtime: Runtime, user_id: int, key: str) -> str | None:
         return connection.execute(query).scalar()
 
 
+def _check_uploads(runtime: Runtime, user_id: int, params: dict[str, Any]) -> None:
+    """Refuse a job naming an upload the caller does not have (before queueing);
+    a missing upload and another user's answer alike."""
+    for upload_id in upload_ids(params):
+        try:
+            upload_path(runtime, user_id, upload_id)
+        except NotFoundError as exc:
+            loc = ["params", "source", "upload_id"]
+            raise InvalidParamsError(
+                f"params.source.upload_id: {exc}", [{"loc": loc, "msg": str(exc), "type": "upload"}]
+            ) from None
+
+
 def _submit(
     runtime: Runtime, caller: Caller, body: JobRequest, key: str | None, start: bool
 ) -> tuple[dict[str, Any], bool]:
     _check_json(body.params)
+    if body.kind not in available_kinds():
+        raise UsageError(f"unknown job kind {body.kind!r} (known: {', '.join(available_kinds())})")
+    require_feature(runtime, body.kind)  # a switched-off kind answers 503 whatever its params
+    params = validate_params(body.kind, body.params, local=False)
+    _check_uploads(runtime, caller.user_id, params)
     existed = key is not None and _existing_job_id(runtime, caller.user_id, key) is not None
     job_id = jobs.submit(
-        runtime, body.kind, body.params, user_id=caller.user_id, idempotency_key=key, start=start
+        runtime,
+        body.kind,
+        params,
+        user_id=caller.user_id,
+        idempotency_key=key,
+        start=start,
+        local=False,
     )
     row = jobs.job_row(runtime, job_id, user_id=caller.user_id)
-    same = row["kind"] == body.kind and canonical_json(row["params"]) == canonical_json(body.params)
+    same = row["kind"] == body.kind and canonical_json(row["params"]) == canonical_json(params)
     if not same:
         raise DataError(
             "Idempotency-Key was already used with a different request body "
@@ -121,7 +148,9 @@ async def submit_job(
     runtime: Runtime = Depends(get_runtime),
 ) -> Job:
     """Start a job (``pull``, ``migrate``, ``sync``, ``export``, ``snapshot_gc``...).
-    With an ``Idempotency-Key`` a replay returns the same job."""
+    Its parameters are checked against the kind's model first (422 naming each
+    bad field); they name ids and uploads, never server paths. With an
+    ``Idempotency-Key`` a replay returns the same job."""
     start = bool(request.app.state.start_jobs)
     row, created = await run_in_threadpool(_submit, runtime, caller, body, idempotency_key, start)
     response.status_code = 201 if created else 200

@@ -77,8 +77,10 @@ ParamValue = ParamScalar | list[ParamScalar] | dict[ParamName, ParamScalar | lis
 
 
 class JobRequest(BaseModel):
-    """A job to start: its kind and its parameters (ids, paths and options;
-    never tokens)."""
+    """A job to start: its kind and its parameters, checked against the kind's
+    model before anything is queued. Parameters name ids (accounts, playlists,
+    snapshots) and uploads (``{"upload_id": n}``), never server paths, never
+    tokens; written files become the caller's exports."""
 
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
@@ -116,6 +118,16 @@ class Export(BaseModel):
     size_bytes: int | None
     created_at: UtcDatetime
     download_url: str
+
+
+class Upload(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    filename: str
+    format: str
+    size_bytes: int
+    tracks: int | None = Field(None, description="Tracks read (in the upload's answer).")
+    created_at: UtcDatetime
 
 
 class Review(BaseModel):

@@ -17,6 +17,7 @@ from engine.frame import TRACK_SCHEMA, conform
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
+from engine.userfiles import upload_path
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def import_upload(
     """Store each playlist of an uploaded file as a playlist with one complete
     snapshot; returns the new playlist ids. Bad files raise FormatError and
     store nothing."""
-    path = save_upload(runtime, user_id, filename, data)
+    stored = save_upload(runtime, user_id, filename, data)
+    path, _ = upload_path(runtime, user_id, stored.id)
     playlists = formats.read_playlists(path)
     if not playlists:
         raise UsageError(f"{filename}: the file holds no playlist")
@@ -98,13 +100,15 @@ class ExportFile:
 
 def export_all(runtime: Runtime, user_id: int, format_name: str) -> str:
     """Start an ``export`` job writing each of the user's playlists in
-    ``format_name`` under the data dir; the files then appear in
+    ``format_name`` into the user's export area; the files then appear in
     :func:`past_exports`. Returns the job id."""
     from engine import jobs
 
     fmt = formats.by_name(format_name)
-    out = runtime.settings.data_dir / "exports" / f"user-{user_id}" / secrets.token_hex(6)
-    return jobs.submit(runtime, "export", {"out": str(out), "format": fmt.name}, user_id=user_id)
+    key = f"export-all:{secrets.token_hex(8)}"  # each click is a new export
+    return jobs.submit(
+        runtime, "export", {"format": fmt.name}, user_id=user_id, idempotency_key=key, local=False
+    )
 
 
 def past_exports(runtime: Runtime, user_id: int, *, limit: int = 50) -> list[ExportFile]:

@@ -2,14 +2,13 @@
 (a dry run that writes nothing), then start a ``migrate`` job.
 
 A source is the same dict the ``migrate`` job takes: ``{"playlist_id": ..}``,
-``{"snapshot_id": ..}``, ``{"file": path, "name": ..}`` or
+``{"snapshot_id": ..}``, ``{"upload_id": .., "name": ..}`` (``{"file": path}``
+only in single-user mode) or
 ``{"account_id": .., "provider_playlist_id": ..}`` (``"liked"`` for liked tracks).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import formats, jobs
+from engine import formats, jobs, userfiles
 from engine.errors import NotFoundError, UsageError
 from engine.jobs.connect import open_account
 from engine.jobs.plan import REVIEW_POLICIES, SEARCH_LIMIT, search_query
@@ -27,6 +26,7 @@ from engine.providers.base import PlaylistInfo, Provider
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.models import MatchDecision, ProviderAccount, Snapshot
+from engine.userfiles import StoredUpload
 
 DRY_RUN_MAX_TRACKS = 500
 """A dry run searches the target for each track; beyond this many it previews the
@@ -70,23 +70,11 @@ def provider_playlists(runtime: Runtime, user_id: int, account_id: int) -> list[
         return provider.playlists()
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> Path:
-    """Keep an uploaded playlist file under the data dir and check it reads;
-    FormatError (naming the file and line) when it does not."""
-    name = _SAFE.sub("_", Path(filename or "upload").name).strip("._") or "upload"
-    folder = runtime.settings.data_dir / "uploads" / f"user-{user_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(4)}-{name}"
-    path.write_bytes(data)
-    try:
-        formats.read(path)
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
-    return path
+def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> StoredUpload:
+    """Keep an uploaded playlist file as one of the user's uploads (checked to
+    read; FormatError naming the file and line when it does not); a transfer
+    names it ``{"upload_id": id}``."""
+    return userfiles.save_upload(runtime, user_id, filename, data)
 
 
 def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.DataFrame:
@@ -102,7 +90,10 @@ def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.D
                 raise NotFoundError(f"snapshot {source['snapshot_id']} does not exist")
             repo.get_playlist(session, snapshot.playlist_id, user_id=user_id)
         frame = repo.snapshot_frame(runtime.engine, int(source["snapshot_id"]))
-    elif "file" in source:
+    elif "upload_id" in source:
+        path, _ = userfiles.upload_path(runtime, user_id, int(source["upload_id"]))
+        frame = formats.read(path)
+    elif "file" in source and not runtime.settings.oidc_enabled:
         frame = formats.read(Path(str(source["file"])))
     elif "account_id" in source:
         wanted = str(source.get("provider_playlist_id") or "liked")
@@ -252,4 +243,11 @@ def start_transfer(
         if not nonce.strip():
             raise UsageError("the transfer form's nonce is empty")
         key = jobs.derive_key(user_id, "migrate", {"params": params, "form": nonce})
-    return jobs.submit(runtime, "migrate", params, user_id=user_id, idempotency_key=key)
+    return jobs.submit(
+        runtime,
+        "migrate",
+        params,
+        user_id=user_id,
+        idempotency_key=key,
+        local=not runtime.settings.oidc_enabled,  # multi-user: ids and uploads only
+    )

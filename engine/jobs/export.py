@@ -1,10 +1,11 @@
 """Job ``export``: playlists to a file format, or the whole library to the Parquet lake.
 
-Parameters: ``out`` (a file, or a folder when several playlists or ``lake``),
-``playlists`` (stored playlist ids; None = all of the user's), ``format``
-(any ``engine.formats`` writer; default from the file name), ``lake``.
-Every written file is recorded in ``exports``. Re-running rewrites the same
-files (writes are atomic), so it is safe to run twice.
+Parameters: ``out`` (CLI only: a file, or a folder when several playlists or
+``lake``; without it, jobs write into the user's export area,
+``engine.userfiles``), ``playlists`` (stored playlist ids; None = all of the
+user's), ``format`` (any ``engine.formats`` writer; default from the file
+name), ``lake``. Every written file is recorded in ``exports``. Re-running
+rewrites the same files (writes are atomic), so it is safe to run twice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.frame import COLUMNS
 from engine.jobs.runner import JobContext
 from engine.store import repo
 from engine.store.db import session_scope
+from engine.userfiles import job_export_dir
 
 
 def _safe_name(name: str) -> str:
@@ -29,9 +31,12 @@ def _safe_name(name: str) -> str:
 
 def run(ctx: JobContext) -> dict[str, Any]:
     params = ctx.params
-    if not params.get("out"):
-        raise UsageError("export needs an 'out' path")
-    out = Path(str(params["out"]))
+    if params.get("out"):
+        out = Path(str(params["out"]))
+    elif ctx.user_id is not None:
+        out = job_export_dir(ctx.runtime.settings, ctx.user_id, ctx.job_id)
+    else:
+        raise UsageError("export needs an 'out' path or a user to export for")
     if params.get("lake"):
         from engine.lake import write_lake
 

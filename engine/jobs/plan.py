@@ -1,7 +1,8 @@
 """Where a migrate or sync starts: the source tracks, and the match plan on the target.
 
 The source is named by id or path only (``{"playlist_id": 7}``, ``{"snapshot_id":
-12}`` or ``{"file": "road-trip.m3u8"}``); a file is first imported into the
+12}``, ``{"upload_id": 3}`` or, from the CLI, ``{"file": "road-trip.m3u8"}``);
+a file is first imported into the
 store as a playlist with one complete snapshot, so every later step (reports,
 decisions, sync) refers to stored tracks.
 
@@ -49,6 +50,12 @@ def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, 
     """The source tracks (canonical frame with ``track_id``), a name, and the
     stored playlist id (None for a bare snapshot)."""
     user_id = ctx.user_id
+    if "upload_id" in source:
+        playlist_id = ctx.checkpoint.get("source_playlist_id")
+        if playlist_id is None:
+            playlist_id = import_upload(ctx, int(source["upload_id"]), source.get("name"))
+            ctx.save_checkpoint(source_playlist_id=playlist_id)
+        source = {"playlist_id": playlist_id}
     if "file" in source:
         playlist_id = ctx.checkpoint.get("source_playlist_id")
         if playlist_id is None:
@@ -77,7 +84,7 @@ def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, 
             playlist = repo.get_playlist(session, snapshot.playlist_id, user_id=user_id)
         return repo.snapshot_frame(ctx.runtime.engine, snapshot.id), playlist.name, playlist.id
     raise UsageError(
-        "source must name a playlist_id, a snapshot_id, a file, or an account_id "
+        "source must name a playlist_id, a snapshot_id, an upload_id, a file, or an account_id "
         "with a provider_playlist_id"
     )
 
@@ -101,6 +108,16 @@ def pull_source(ctx: JobContext, source: dict[str, Any]) -> int:
                 raise UsageError(f"{provider.name} playlist {wanted} not found in account")
             info, kind = found[0], "playlist"
         return int(capture(ctx, provider, account_id, info, kind)["playlist_id"])
+
+
+def import_upload(ctx: JobContext, upload_id: int, name: str | None = None) -> int:
+    """Store one of the job owner's uploads as a playlist (``import_file``)."""
+    from engine.userfiles import upload_path
+
+    if ctx.user_id is None:
+        raise UsageError("importing an upload needs a user")
+    path, filename = upload_path(ctx.runtime, ctx.user_id, upload_id)
+    return import_file(ctx, path, name or Path(filename).stem.split(".")[0] or filename)
 
 
 def import_file(ctx: JobContext, path: Path, name: str | None = None) -> int:

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -109,10 +110,18 @@ class JobContext:
             raise JobCancelledError(f"job {self.job_id} was cancelled")
 
 
-def register_kind(kind: str, target: str, *, feature: str | None = None) -> None:
-    """Add a job kind (``"package.module:function"``), as the built-ins are."""
+def register_kind(
+    kind: str, target: str, *, feature: str | None = None, params: type[BaseModel] | None = None
+) -> None:
+    """Add a job kind (``"package.module:function"``), as the built-ins are.
+    ``params`` is its parameter model; without one the kind cannot be submitted
+    over the API or the app (``engine.jobs.params``)."""
     JOB_KINDS[kind] = target
     FEATURE_OF_KIND[kind] = feature or f"feature.{kind}"
+    if params is not None:
+        from engine.jobs.params import register_params
+
+        register_params(kind, params)
 
 
 def job_function(kind: str) -> JobFunction:
@@ -217,6 +226,9 @@ def run_job(runtime: Runtime, job_id: str) -> str:
     reporter.phase("starting")
     try:
         require_feature(runtime, job.kind)
+        from engine.jobs.params import validate_params
+
+        context.params = validate_params(job.kind, context.params, local=True)
         result = job_function(job.kind)(context)
     except JobCancelledError:
         reporter.note("cancelled")
@@ -249,8 +261,10 @@ def _fail(
     *,
     state: str = "failed",
 ) -> str:
-    kind = getattr(exc, "kind", type(exc).__name__)
-    message = f"{kind}: {exc}"
+    if isinstance(exc, CrossfadeError):
+        message = f"{exc.kind}: {exc}"
+    else:  # internal detail (KeyError: 'x', a traceback) stays in the log
+        message = f"internal: the job stopped on an unexpected error (logged as job {job_id})"
     reporter.error(message)
     _finish(runtime, job_id, state=state, error=message, finished_at=datetime.now(UTC))
     _announce(runtime, job_id)

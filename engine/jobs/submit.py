@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError, UsageError
+from engine.jobs.params import validate_params
 from engine.jobs.progress import TERMINAL_STATES
 from engine.store.models import Job, aware
 
@@ -89,17 +90,22 @@ def submit(
     user_id: int | None,
     idempotency_key: str | None = None,
     start: bool = True,
+    local: bool = True,
 ) -> str:
     """Create (or find) the job for this request and return its id.
 
     ``start`` hands a new job to the runner (RQ queue with Redis, a background
     thread otherwise); tests and the CLI pass ``False`` to run it themselves.
+    ``params`` are checked against the kind's model first
+    (``engine.jobs.params``); ``local=False`` (the API, the app) refuses
+    server paths: such a job names uploads and ids only.
     """
     from engine.jobs import runner
 
     runner.job_function(kind)  # refuses unknown kinds before anything is stored
     runner.require_feature(runtime, kind)
     _check_params(params)
+    params = validate_params(kind, params, local=local)
     key = (
         scoped_key(user_id, idempotency_key)
         if idempotency_key

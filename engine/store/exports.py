@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import UsageError
@@ -50,3 +50,8 @@ def list_exports(
     """The user's exports, newest first."""
     query = select(Export).where(Export.user_id == user_id).order_by(Export.id.desc())
     return session.scalars(query.offset(offset).limit(limit)).all()
+
+
+def count_exports(session: Session, user_id: int) -> int:
+    query = select(func.count()).select_from(Export).where(Export.user_id == user_id)
+    return int(session.scalar(query) or 0)

@@ -291,6 +291,19 @@ class Export(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Upload(Base):
+    """A playlist file a user uploaded (API or app); jobs name it by id, never by path."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class FeatureFlag(Base):
     __tablename__ = "feature_flags"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -20,7 +20,7 @@ from engine.store.decisions import (
     record_decision,
     undo_decision,
 )
-from engine.store.exports import get_export, list_exports, record_export
+from engine.store.exports import count_exports, get_export, list_exports, record_export
 from engine.store.frames import (
     count_effective_items,
     effective_items,
@@ -42,6 +42,7 @@ from engine.store.playlists import (
     list_snapshots,
 )
 from engine.store.tracks import provider_ids_of, tracks_by_isrc, upsert_tracks
+from engine.store.uploads import count_uploads, get_upload, list_uploads, record_upload
 from engine.store.users import (
     create_api_token,
     ensure_user,
@@ -61,8 +62,10 @@ __all__ = [
     "clear_override",
     "complete_snapshot",
     "count_effective_items",
+    "count_exports",
     "count_pending_reviews",
     "count_playlists",
+    "count_uploads",
     "create_api_token",
     "create_playlist",
     "curator_rule_for",
@@ -77,18 +80,21 @@ __all__ = [
     "get_decision",
     "get_export",
     "get_playlist",
+    "get_upload",
     "get_user",
     "list_accounts",
     "list_api_tokens",
     "list_exports",
     "list_playlists",
     "list_snapshots",
+    "list_uploads",
     "local_user",
     "pending_reviews",
     "playlist_item_counts",
     "provider_ids_of",
     "record_decision",
     "record_export",
+    "record_upload",
     "revoke_api_token",
     "set_override",
     "snapshot_frame",

@@ -109,7 +109,7 @@ def test_exports_create_then_download(client: TestClient, seeded: Seeded) -> Non
     download = client.get(export["download_url"])
     assert download.status_code == 200
     assert "Night Drive" in download.text
-    assert [e["id"] for e in client.get("/exports").json()] == [export["id"]]
+    assert [e["id"] for e in client.get("/exports").json()["items"]] == [export["id"]]
     for fmt in ("exportify", "pif", "xspf"):  # formats with and without a file extension
         other = client.post("/exports", json={"playlist_id": road, "format": fmt})
         assert other.status_code == 201, other.text

@@ -103,7 +103,9 @@ def test_resume_from_checkpoint_after_a_crash(runtime: Runtime) -> None:
     assert job_row(runtime, job_id)["result"]["counted"] == 9
 
 
-def test_failures_quota_and_transient_errors(runtime: Runtime) -> None:
+def test_failures_quota_and_transient_errors(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
     user = ensure_user(runtime)
     data = submit(runtime, "test_fail", {"error": "data"}, user_id=user, start=False)
     assert run_job(runtime, data) == "failed"
@@ -120,8 +122,13 @@ def test_failures_quota_and_transient_errors(runtime: Runtime) -> None:
     flaky = submit(runtime, "test_fail", {"error": "unavailable"}, user_id=user, start=False)
     assert run_job(runtime, flaky) == "waiting"
     crash = submit(runtime, "test_fail", {"error": "other"}, user_id=user, start=False)
-    assert run_job(runtime, crash) == "failed"
-    assert "boom" in (job_row(runtime, crash)["error"] or "")
+    with caplog.at_level("ERROR", logger="engine.jobs.runner"):
+        assert run_job(runtime, crash) == "failed"
+    # internal exception text stays in the log, never in the job's error field
+    error = job_row(runtime, crash)["error"] or ""
+    assert error == f"internal: the job stopped on an unexpected error (logged as job {crash})"
+    assert "boom" not in read_progress(runtime, crash)["last_error"]
+    assert "RuntimeError: boom" in caplog.text
 
 
 def test_next_quota_reset_is_pacific_midnight() -> None:

@@ -12,6 +12,7 @@ from jobs_helpers import ensure_user, make_runtime
 from ledger_provider import LedgerProvider, catalog_for, install, ledger_account
 from sqlalchemy import select
 
+from engine.errors import InvalidParamsError
 from engine.frame import tracks_frame
 from engine.jobs import job_row, run_job, submit
 from engine.jobs.migrate import quota_plan, split_parts
@@ -137,19 +138,19 @@ def test_resume_reconciles_a_landed_batch_and_strays(sqlite_url: str, tmp_path: 
 
 def test_review_policy_and_bad_params(sqlite_url: str, tmp_path: Path) -> None:
     runtime, user, account, playlist, _ = setup(sqlite_url, tmp_path, n=4)
-    bad = submit(
-        runtime,
-        "migrate",
-        {
-            "source": {"playlist_id": playlist},
-            "target_account_id": account,
-            "review_policy": "maybe",
-        },
-        user_id=user,
-        start=False,
-    )
-    assert run_job(runtime, bad) == "failed"
-    assert "review_policy" in (job_row(runtime, bad)["error"] or "")
+    with pytest.raises(InvalidParamsError, match="review_policy") as refused:
+        submit(
+            runtime,
+            "migrate",
+            {
+                "source": {"playlist_id": playlist},
+                "target_account_id": account,
+                "review_policy": "maybe",
+            },
+            user_id=user,
+            start=False,
+        )
+    assert [e["loc"] for e in refused.value.errors] == [["params", "review_policy"]]
     other = ensure_user(runtime, "mallory")
     theft = submit(
         runtime,
