@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -53,15 +54,43 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def redact_record(record: logging.LogRecord) -> logging.LogRecord:
-    if getattr(record, "_crossfade_redacted", False):
-        return record
+def _redact_arg(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
+def _redact_message(record: logging.LogRecord) -> None:
+    """Redact the record's message, keeping ``msg`` and ``args`` apart when
+    that suffices: formatters that read ``args`` themselves (uvicorn's access
+    formatter unpacks five) keep working. Only a secret that redacting each
+    argument cannot remove collapses the record to its redacted text."""
     try:
         message = record.getMessage()
     except Exception:  # a bad format string must not break logging; keep the template
-        message = str(record.msg)
-    record.msg = redact(message)
-    record.args = ()
+        record.msg, record.args = redact(str(record.msg)), ()
+        return
+    if redact(message) == message:
+        return  # nothing secret: leave the record exactly as it was made
+    if record.args and isinstance(record.msg, str):
+        args = record.args
+        if isinstance(args, Mapping):
+            candidate: Any = {key: _redact_arg(value) for key, value in args.items()}
+        else:
+            candidate = tuple(_redact_arg(value) for value in args)
+        template = redact(record.msg)
+        try:
+            text = template % candidate
+        except (TypeError, ValueError, KeyError):  # redacting the template broke it
+            text = None
+        if text is not None and redact(text) == text:
+            record.msg, record.args = template, candidate
+            return
+    record.msg, record.args = redact(message), ()
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    if getattr(record, "_crossfade_redacted", False):
+        return record
+    _redact_message(record)
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:

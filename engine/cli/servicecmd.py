@@ -106,7 +106,9 @@ def api_command(
     import uvicorn
 
     from engine.api import create_app
+    from engine.auth.redact import install_log_redaction
 
+    install_log_redaction()  # tokens and OAuth codes never reach the access log
     runtime = state(ctx).runtime
     flags.require(runtime, runtime.settings, "feature.api")
     typer.echo(f"Crossfade API on http://{host}:{port} (docs at /docs)", err=True)

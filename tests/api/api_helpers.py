@@ -111,6 +111,7 @@ def start_api_process(data: Seeded, db_url: str, tmp_path: Path) -> ApiProcess:
         "CROSSFADE_ENV": "test",
         "CROSSFADE_DATA_DIR": str(data.runtime.settings.data_dir),
         "DATABASE_URL": db_url,
+        "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
     env.pop("CROSSFADE_FLAGS", None)

@@ -255,6 +255,45 @@ def test_job_parameters_are_typed_before_queueing(world: World) -> None:
     _no_jobs(world.bob)
 
 
+def test_access_log_keeps_every_line_and_no_secret(world: World) -> None:
+    """uvicorn's access line for every request (the redaction hook is on in
+    the API process), never a ``--- Logging error ---``, never an OAuth code."""
+    code = "AQDk3f9s8Jd72hFq0PzLm4nX1aTg6uVy5cRw"
+    for _ in range(3):
+        assert world.bob.get("/health").status_code == 200
+    world.bob.get("/oauth/spotify/callback", params={"code": code, "state": "nope"})
+    assert world.bob.get("/health").status_code == 200
+    stop_api_process(world.api)
+    log = world.api.log()
+    assert "Logging error" not in log, log
+    # one more from the fixture's start-up wait
+    assert log.count('"GET /health HTTP/1.1" 200 OK') == 1 + 4, log
+    assert '"GET /oauth/spotify/callback?code=[redacted]&state=nope HTTP/1.1"' in log, log
+    assert code not in log
+
+
+def test_token_is_checked_before_the_query(world: World) -> None:
+    """An unauthenticated caller learns nothing from its query (401, not 422);
+    an unknown parameter's 422 lists it in ``errors`` like every validation."""
+    anonymous = httpx.get(f"{world.api.url}/playlists", params={"limt": "5"}, timeout=30)
+    assert _problem(anonymous, 401)["type"].endswith("/unauthorized")
+    bad_token = httpx.get(
+        f"{world.api.url}/exports",
+        params={"limt": "5"},
+        headers={"Authorization": "Bearer cf_nope"},
+        timeout=30,
+    )
+    _problem(bad_token, 401)
+    problem = _problem(world.bob.get("/playlists", params={"limt": "5", "offset": "0"}), 422)
+    assert problem["errors"] == [
+        {"loc": ["query", "limt"], "msg": "unknown query parameter", "type": "extra_forbidden"}
+    ]
+    repeated = _problem(world.bob.get("/exports?limit=1&limit=2"), 422)
+    assert repeated["errors"][0]["loc"] == ["query", "limit"]
+    # /health needs no token, so its unknown parameter is a plain 422
+    assert httpx.get(f"{world.api.url}/health?x=1", timeout=30).status_code == 422
+
+
 def _alice_playlist(world: World) -> int:
     items = world.alice.get("/playlists").json()["items"]
     return int(items[0]["id"])
