@@ -23,6 +23,7 @@ differs" (one insertion at the top would otherwise move everything).
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -122,7 +123,7 @@ def diff_playlists(old: pl.DataFrame, new: pl.DataFrame, *, by: str = "auto") ->
         .select([*DIFF_COLUMNS, "old_position", "new_position"])
         .sort("old_position")
     )
-    stay = _longest_increasing(kept["new_position"].to_list())
+    stay = longest_increasing(kept["new_position"].to_list())
     moved = (
         kept.with_row_index("_i")
         .filter(~pl.col("_i").is_in(list(stay)))
@@ -153,8 +154,9 @@ def _rekey_by_content(source: pl.DataFrame, keyed: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def _longest_increasing(values: list[int]) -> set[int]:
-    """Indices of one longest strictly increasing subsequence (patience sort)."""
+def longest_increasing(values: Sequence[int]) -> set[int]:
+    """Indices of one longest strictly increasing subsequence (patience sort;
+    the same input always gives the same answer)."""
     tails: list[int] = []
     tail_index: list[int] = []
     parent = [-1] * len(values)

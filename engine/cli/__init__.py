@@ -14,7 +14,17 @@ import click
 import typer
 from typer._click import exceptions as _typer_click
 
-from engine.cli import _common, authcmd, dbcmd, files, jobscmd, matchcmd, sandboxcmd, servicecmd
+from engine.cli import (
+    _common,
+    authcmd,
+    dbcmd,
+    files,
+    groupcmd,
+    jobscmd,
+    matchcmd,
+    sandboxcmd,
+    servicecmd,
+)
 from engine.errors import CrossfadeError
 
 app = typer.Typer(
@@ -34,7 +44,7 @@ def _root(
     ctx.obj = _common.CliState(debug=debug)
 
 
-for module in (files, dbcmd, matchcmd, sandboxcmd, authcmd, jobscmd, servicecmd):
+for module in (files, dbcmd, matchcmd, sandboxcmd, authcmd, jobscmd, groupcmd, servicecmd):
     module.register(app)
 
 

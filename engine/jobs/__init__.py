@@ -13,6 +13,8 @@ from engine.jobs.progress import ProgressReporter, follow, read_progress
 from engine.jobs.runner import JOB_KINDS, JobContext, dispatch, register_kind, run_job
 from engine.jobs.submit import derive_key, submit
 
+register_kind("sync_group", "engine.jobs.group_sync:run", feature="feature.sync")
+
 __all__ = [
     "JOB_KINDS",
     "JobContext",

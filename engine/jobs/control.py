@@ -121,8 +121,11 @@ def _is_stale(progress: dict[str, Any] | None, started_at: datetime | None, now:
 def work_embedded(runtime: Runtime, *, burst: bool = False, poll_s: float = 2.0) -> int:
     """Run due jobs from the store one by one; with ``burst`` stop when none is
     due. Returns how many jobs were run."""
+    from engine.jobs.group_schedule import run_due_schedules
+
     ran = 0
     while True:
+        run_due_schedules(runtime)  # sync-group slots become queued jobs
         due = due_jobs(runtime)
         for job_id in due:
             run_job(runtime, job_id)

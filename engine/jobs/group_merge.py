@@ -41,9 +41,10 @@ Rules (docs/jobs.md, "Sync groups", names the same ones):
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from engine.diff import longest_increasing
 
 Key = str
 """A recording key: the same for one recording on every member."""
@@ -86,33 +87,12 @@ class MemberPlan:
     """Items to reorder once the adds are appended (off the longest run in order)."""
     missing: list[Key]
     """Merged recordings this member has no id for (not in its catalogue)."""
+    held: dict[str, Key] = field(default_factory=dict)
+    """own id -> recording key for every id of ``final`` (the next base)."""
 
     @property
     def writes(self) -> int:
         return len(self.add) + len(self.remove) + len(self.move)
-
-
-def longest_increasing(values: Sequence[int]) -> set[int]:
-    """Indexes of one longest strictly increasing subsequence (the leftmost
-    choice on ties, so the same input always gives the same answer)."""
-    tails: list[int] = []
-    tail_index: list[int] = []
-    previous: list[int] = [-1] * len(values)
-    for i, value in enumerate(values):
-        at = bisect_left(tails, value)
-        if at == len(tails):
-            tails.append(value)
-            tail_index.append(i)
-        else:
-            tails[at] = value
-            tail_index[at] = i
-        previous[i] = tail_index[at - 1] if at else -1
-    kept: set[int] = set()
-    i = tail_index[-1] if tail_index else -1
-    while i >= 0:
-        kept.add(i)
-        i = previous[i]
-    return kept
 
 
 def member_keys(items: Sequence[str], identity: Mapping[str, Key] | None) -> list[Key]:
@@ -262,15 +242,15 @@ def plan_member(
     own: dict[Key, str] = {}
     for item, key in zip(current, keys, strict=True):
         own.setdefault(key, item)
-    final: list[str] = []
+    held: dict[str, Key] = {}
     missing: list[Key] = []
     for key in merged:
         found = own.get(key) or (resolve or {}).get(key)
         if found is None:
             missing.append(key)
         else:
-            final.append(found)
-    final = list(dict.fromkeys(final))
+            held.setdefault(found, key)  # two keys on one id: the first one's place
+    final = list(held)
     wanted = set(final)
     counts: dict[str, int] = {}
     for item in current:
@@ -283,4 +263,4 @@ def plan_member(
     after_adds = [i for i in current if i in wanted and counts[i] == 1] + add
     stay = longest_increasing([position[i] for i in after_adds])
     move = [i for n, i in enumerate(after_adds) if n not in stay]
-    return MemberPlan(final=final, add=add, remove=remove, move=move, missing=missing)
+    return MemberPlan(final=final, add=add, remove=remove, move=move, missing=missing, held=held)

@@ -75,6 +75,12 @@ class _Searches(Protocol):
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame: ...
 
 
+class _Reorders(Protocol):
+    def reorder(
+        self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
+    ) -> None: ...
+
+
 class ProviderDefaults:
     """Default implementations of the :class:`Provider` methods that can be
     written in terms of the others; provider classes inherit it and override
@@ -87,6 +93,14 @@ class ProviderDefaults:
     def quota_used(self) -> int:
         """0: only providers with a unit quota (``daily_units``) count spending."""
         return 0
+
+    def arrange(
+        self: _Reorders, playlist_id: str, current: Sequence[str], wanted: Sequence[str]
+    ) -> int:
+        """Put a playlist holding ``current`` (the same ids as ``wanted``, once
+        each) into ``wanted`` order with the fewest single moves; returns the
+        number of moves. Providers whose API takes a whole order override it."""
+        return arrange_by_moves(self, playlist_id, current, wanted)
 
 
 @runtime_checkable
@@ -154,6 +168,11 @@ class Provider(Protocol):
         """Move items; raise UsageError where ``supports_reorder`` is False."""
         ...
 
+    def arrange(self, playlist_id: str, current: Sequence[str], wanted: Sequence[str]) -> int:
+        """Reorder a playlist holding ``current`` into ``wanted`` (same ids);
+        returns the moves made (:meth:`ProviderDefaults.arrange`)."""
+        ...
+
     def quota_used(self) -> int:
         """Quota units this client has spent (``daily_units`` providers); 0 otherwise."""
         ...
@@ -162,3 +181,31 @@ class Provider(Protocol):
 def playlist_track_ids(provider: Provider, playlist_id: str) -> list[str]:
     """The ids a provider playlist holds now, in order and with repeats."""
     return [str(i) for i in provider.playlist_items(playlist_id)["provider_id"].to_list()]
+
+
+def arrange_by_moves(
+    provider: _Reorders, playlist_id: str, current: Sequence[str], wanted: Sequence[str]
+) -> int:
+    """:meth:`ProviderDefaults.arrange` with positional moves: the items off the
+    longest run already in order are moved one by one, simulated locally (no
+    read between moves)."""
+    from engine.diff import longest_increasing
+
+    order = list(current)
+    if sorted(order) != sorted(wanted) or len(set(order)) != len(order):
+        raise ValueError("arrange needs the same ids, once each, on both sides")
+    position = {item: i for i, item in enumerate(wanted)}
+    stay = {order[i] for i in longest_increasing([position[i] for i in order])}
+    moves = 0
+    previous: str | None = None
+    for item in wanted:
+        if item not in stay:
+            at = order.index(item)
+            before = 0 if previous is None else order.index(previous) + 1
+            if before not in (at, at + 1):
+                provider.reorder(playlist_id, at, before)
+                order.pop(at)
+                order.insert(before if before < at else before - 1, item)
+                moves += 1
+        previous = item
+    return moves

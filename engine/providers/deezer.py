@@ -290,6 +290,18 @@ class Deezer(ProviderDefaults):
             ).json()
             _ok(answer, f"removing {len(batch)} tracks from playlist {playlist_id}")
 
+    def arrange(self, playlist_id: str, current: Sequence[str], wanted: Sequence[str]) -> int:
+        """One write: Deezer takes the whole new order (``order=id,id,...``)."""
+        if sorted(current) != sorted(wanted):
+            raise ValueError("arrange needs the same ids on both sides")
+        if list(current) == list(wanted):
+            return 0
+        answer = self.http.send(
+            "POST", f"/playlist/{playlist_id}/tracks", params={"order": ",".join(wanted)}
+        ).json()
+        _ok(answer, f"reordering playlist {playlist_id}")
+        return 1
+
     def reorder(
         self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
     ) -> None:

@@ -403,6 +403,56 @@ class Tidal(ProviderDefaults):
         for batch in chunks(data, CAPABILITIES.remove_batch_max):
             self._write("DELETE", path, {"data": batch})
 
+    def arrange(self, playlist_id: str, current: Sequence[str], wanted: Sequence[str]) -> int:
+        """One read of the entries (their item ids), then one PATCH per moved
+        entry, each before its successor in ``wanted`` (last first, simulated
+        locally); the last entry, if moved, gets the entries after it moved in
+        front of it instead (there is no entry to go before)."""
+        from engine.diff import longest_increasing
+
+        if sorted(current) != sorted(wanted) or len(set(wanted)) != len(wanted):
+            raise ValueError("arrange needs the same ids, once each, on both sides")
+        if list(current) == list(wanted):
+            return 0
+        entries = self._entries(playlist_id)
+        item_of = dict(entries)
+        order = [track for track, _ in entries]
+        path = f"/playlists/{playlist_id}/relationships/items"
+
+        def patch(tracks: list[str], before: str) -> None:
+            for batch in chunks(tracks, REORDER_BATCH_MAX):
+                body = {
+                    "data": [
+                        {"id": t, "type": "tracks", "meta": {"itemId": item_of[t]}} for t in batch
+                    ],
+                    "meta": {"positionBefore": item_of[before]},
+                }
+                self._write("PATCH", path, body)
+
+        moves = 0
+        last = wanted[-1]
+        if order[-1] != last:
+            after = order[order.index(last) + 1 :]
+            patch(after, last)
+            order = [t for t in order if t not in set(after)]
+            at = order.index(last)
+            order[at:at] = after
+            moves += 1
+        position = {track: i for i, track in enumerate(wanted)}
+        stay = {order[i] for i in longest_increasing([position[t] for t in order])}
+        for index in range(len(wanted) - 2, -1, -1):
+            track, successor = wanted[index], wanted[index + 1]
+            if track in stay:
+                continue
+            at = order.index(track)
+            if at + 1 < len(order) and order[at + 1] == successor:
+                continue
+            patch([track], successor)
+            order.pop(at)
+            order.insert(order.index(successor), track)
+            moves += 1
+        return moves
+
     def reorder(
         self, playlist_id: str, range_start: int, insert_before: int, range_length: int = 1
     ) -> None:

@@ -320,3 +320,69 @@ class UserSetting(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SyncGroup(Base):
+    """One playlist kept the same on N members (``engine.jobs.group_sync``).
+
+    ``base_order`` is the merged order of the last applied run (recording keys);
+    ``previewed_at`` is set by the first dry run: an applying run refuses before it.
+    """
+
+    __tablename__ = "sync_groups"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused
+    max_removal_share: Mapped[float] = mapped_column(Float, default=0.2)
+    schedule: Mapped[str | None] = mapped_column(String(100))
+    """``every:<seconds>`` or a five-field cron expression; None = by hand."""
+    base_order: Mapped[list[Any]] = mapped_column(default=list)
+    previewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_job_id: Mapped[str | None] = mapped_column(String(36))
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    members: Mapped[list[SyncGroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="SyncGroupMember.position"
+    )
+
+
+class SyncGroupMember(Base):
+    """One member of a sync group: a provider playlist, an account's liked
+    tracks, or a playlist file. ``held`` maps the member's ids to recording
+    keys as of the last applied run (the per-member part of the base)."""
+
+    __tablename__ = "sync_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "position"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("sync_groups.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    """Precedence in the merge: a higher position decides a conflicting move."""
+    kind: Mapped[str] = mapped_column(String(16))  # playlist | liked | file
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("provider_accounts.id", ondelete="CASCADE")
+    )
+    provider_playlist_id: Mapped[str | None] = mapped_column(String(255))
+    file_path: Mapped[str | None] = mapped_column(Text)
+    held: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    group: Mapped[SyncGroup] = relationship(back_populates="members")
+
+
+class SyncGroupReview(Base):
+    """What a sync group could not decide alone, for a person (the Review page):
+    ``removal_guard`` (a run would remove too much; confirming runs it) or
+    ``match`` (a review-level match left one member without a track)."""
+
+    __tablename__ = "sync_group_reviews"
+    __table_args__ = (Index("ix_sync_group_reviews_open", "user_id", "resolved_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(ForeignKey("sync_groups.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # removal_guard | match
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # confirmed | dismissed
