@@ -9,11 +9,14 @@ Public API (the CLI, the app and the HTTP API call only these):
 """
 
 from engine.jobs.control import cancel, job_row, list_jobs, retry
+from engine.jobs.group_runs import SyncGroupParams
 from engine.jobs.progress import ProgressReporter, follow, read_progress
 from engine.jobs.runner import JOB_KINDS, JobContext, dispatch, register_kind, run_job
 from engine.jobs.submit import derive_key, submit
 
-register_kind("sync_group", "engine.jobs.group_sync:run", feature="feature.sync")
+register_kind(
+    "sync_group", "engine.jobs.group_sync:run", feature="feature.sync", params=SyncGroupParams
+)
 
 __all__ = [
     "JOB_KINDS",

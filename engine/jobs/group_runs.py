@@ -12,12 +12,22 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from engine.jobs.params import Id, _Params
 from engine.jobs.submit import submit
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
 KIND = "sync_group"
+
+
+class SyncGroupParams(_Params):
+    """Parameters of a ``sync_group`` run (ids only: members live in the store)."""
+
+    group_id: Id
+    dry_run: bool = True
+    confirm_removals: bool = False
+    scheduled: bool = False
 
 
 def submit_run(
