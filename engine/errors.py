@@ -25,7 +25,8 @@ exception handler, the Streamlit app in ``pages/_ui.py``.
     │   ├── CircuitOpenError        breaker open: failing fast
     │   └── ProviderUnavailableError  5xx / timeouts after all retries
     └── JobError                    a batch job failed                    (500)
-        └── JobCancelledError
+        ├── JobCancelledError
+        └── LeaseLostError          another runner took the job over (our lease lapsed)
 """
 
 from __future__ import annotations
@@ -181,4 +182,12 @@ class JobError(CrossfadeError):
 
 class JobCancelledError(JobError):
     kind = "job-cancelled"
+    status = 409
+
+
+class LeaseLostError(JobError):
+    """This runner's lease on a job lapsed and another runner may hold it now:
+    stop at once, writing nothing more (the holder carries on)."""
+
+    kind = "lease-lost"
     status = 409

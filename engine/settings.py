@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     breaker_fail_max: int = Field(5, description="Consecutive failures that open a breaker.")
     breaker_reset_s: float = Field(30.0, description="Seconds before a half-open probe.")
     user_agent: str = Field("Crossfade/0.1 (+https://example.invalid/crossfade)")
+    job_lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a job runner's lease lasts; renewed every third of it. "
+        "A job whose runner stopped renewing is taken over after this long.",
+    )
     oidc_enabled: bool = Field(False, description="Use st.login for multi-user mode.")
     flags: str = Field(
         "", description="Feature flags, e.g. 'feature.sync=off,provider.spotify=on'."

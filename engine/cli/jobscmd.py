@@ -2,7 +2,9 @@
 
 Each job command submits idempotently, then (unless ``--detach``) follows the
 job's progress channel with a progress bar until it ends. Without Redis the job
-runs in this process; with Redis an RQ worker (``crossfade worker``) runs it.
+runs in this process (or, while another process holds it, this one follows it
+and takes over only if that holder's lease lapses); with Redis an RQ worker
+(``crossfade worker``) runs it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from rich.table import Table
 
 from engine.cli._common import state
 from engine.errors import JobError, UsageError
-from engine.jobs import cancel, follow, job_row, list_jobs, retry, run_job, submit
+from engine.jobs import cancel, follow, job_row, list_jobs, retry, submit
+from engine.jobs.runner import run_or_follow
 from engine.runtime import Runtime
 
 jobs_app = typer.Typer(help="Batch jobs: list, status, cancel, retry.", no_args_is_help=True)
@@ -79,9 +82,15 @@ def launch(
         if in_process:
             typer.echo("no Redis: run it with `crossfade worker --burst`", err=True)
         return {"id": job_id}
+    return run_and_show(runtime, job_id, in_process=in_process)
+
+
+def run_and_show(runtime: Runtime, job_id: str, *, in_process: bool) -> dict[str, Any]:
+    """Run the job here (embedded) or let a worker run it (Redis), follow it
+    with a progress bar, print its result as JSON."""
     worker = None
     if in_process:
-        worker = threading.Thread(target=run_job, args=(runtime, job_id), daemon=True)
+        worker = threading.Thread(target=run_or_follow, args=(runtime, job_id), daemon=True)
         worker.start()
     row = watch(runtime, job_id)
     if worker is not None:
@@ -330,9 +339,12 @@ def jobs_cancel(ctx: typer.Context, job_id: str) -> None:
 
 @jobs_app.command("retry")
 def jobs_retry(ctx: typer.Context, job_id: str) -> None:
-    """Queue a failed or cancelled job again; it resumes from its checkpoint."""
+    """Queue a failed or cancelled job again and follow it; it resumes from its
+    checkpoint (in this process on the embedded default, as the other commands run)."""
     runtime = state(ctx).runtime
-    typer.echo(retry(runtime, job_id, user_id=_user_id(runtime), start=runtime.redis is not None))
+    in_process = runtime.redis is None
+    typer.echo(retry(runtime, job_id, user_id=_user_id(runtime), start=not in_process), err=True)
+    run_and_show(runtime, job_id, in_process=in_process)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,32 +1,35 @@
 """Looking at and steering jobs: list, status, cancel, retry, and the workers.
 
 ``crossfade worker`` runs an RQ worker (with its scheduler, so jobs waiting for
-a quota reset come back) when Redis is configured; on the embedded default it
-polls the store for queued jobs, jobs whose ``resume_after`` has passed, and
-jobs left ``running`` by a worker that died (no progress for
-:data:`STALE_AFTER_S`).
+a quota reset come back) when Redis is configured; every few seconds it also
+sweeps the store (:func:`sweep`) and enqueues any job that needs a runner and
+has none: queued jobs that never reached the queue, waiting jobs past their
+``resume_after``, and running jobs whose holder stopped renewing its lease (its
+worker died). On the embedded default it polls the store for the same jobs
+(:func:`due_jobs`) and runs them itself.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
-from engine.jobs.runner import QUEUE_NAME, dispatch, run_job
+from engine.jobs.lease import claimable
+from engine.jobs.runner import dispatch, dispatch_mark, run_job
 from engine.store.models import Job, aware
 from engine.store.owned import get_owned
 
 if TYPE_CHECKING:
     from engine.runtime import Runtime
 
-STALE_AFTER_S = 120.0
-"""A running job with no progress write for this long is taken over by the
-embedded worker (its own worker must have died)."""
+SWEEP_MARK_S = 300
+"""How long a sweep's mark stops the next sweeps from enqueueing the same job
+again for the same reason (the lease keeps duplicates harmless anyway)."""
 
 
 def job_row(runtime: Runtime, job_id: str, *, user_id: int | None = None) -> dict[str, Any]:
@@ -72,7 +75,9 @@ def cancel(runtime: Runtime, job_id: str, *, user_id: int | None = None) -> str:
 
 
 def retry(runtime: Runtime, job_id: str, *, user_id: int | None = None, start: bool = True) -> str:
-    """Queue a failed or cancelled job again; it resumes from its checkpoint."""
+    """Queue a failed or cancelled job again; it resumes from its checkpoint.
+    ``start`` hands it to a runner (RQ, or a background thread on the embedded
+    default); with ``start=False`` the caller runs it (``run_or_follow``)."""
     job = job_row(runtime, job_id, user_id=user_id)
     with runtime.engine.begin() as conn:
         changed = conn.execute(
@@ -82,40 +87,57 @@ def retry(runtime: Runtime, job_id: str, *, user_id: int | None = None, start: b
         )
     if changed.rowcount != 1:
         raise ConflictError(f"job {job_id} is {job['state']}; only failed or cancelled jobs retry")
-    if start:
+    if start or runtime.redis is not None:
         dispatch(runtime, job_id)
     return "queued"
 
 
 def due_jobs(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
-    """Jobs the embedded worker should run now, oldest first."""
+    """Jobs that need a runner now and have none, oldest first: queued ones,
+    waiting ones past ``resume_after``, running ones whose lease lapsed."""
     now = now or datetime.now(UTC)
     with runtime.engine.connect() as conn:
         rows = conn.execute(
-            select(Job.id, Job.state, Job.progress, Job.started_at)
+            select(Job.id)
             .where(
                 or_(
                     Job.state == "queued",
                     Job.state == "running",
                     (Job.state == "waiting") & (Job.resume_after <= now),
-                )
+                ),
+                claimable(now),
             )
-            .order_by(Job.created_at)
+            .order_by(Job.created_at, Job.id)
         ).all()
-    due = []
+    return [str(row.id) for row in rows]
+
+
+def sweep(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
+    """Put on the RQ queue every job that needs a runner and has none (see
+    :func:`due_jobs`): a job submitted where nothing enqueued it, one whose
+    worker died holding it (re-enqueued once per lapsed holder), one whose
+    delayed re-enqueue was lost. Returns the ids enqueued."""
+    redis = runtime.redis
+    assert redis is not None, "sweep enqueues on RQ; the embedded worker runs due_jobs itself"
+    now = now or datetime.now(UTC)
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(Job.id, Job.state, Job.lease_owner, Job.attempts, Job.resume_after).where(
+                Job.id.in_(due_jobs(runtime, now=now))
+            )
+        ).all()
+    enqueued = []
     for row in rows:
-        if row.state == "running" and not _is_stale(row.progress, row.started_at, now):
-            continue
-        due.append(row.id)
-    return due
-
-
-def _is_stale(progress: dict[str, Any] | None, started_at: datetime | None, now: datetime) -> bool:
-    stamp = (progress or {}).get("updated_at")
-    last = datetime.fromisoformat(stamp) if stamp else started_at
-    if last is None:
-        return True
-    return now - aware(last) > timedelta(seconds=STALE_AFTER_S)
+        if row.state == "queued":
+            mark = dispatch_mark(row.id)  # dispatch() sets it when it enqueues
+        elif row.state == "running":
+            mark = f"crossfade:job:{row.id}:rescue:{row.lease_owner}:{row.attempts}"
+        else:
+            mark = f"crossfade:job:{row.id}:due:{aware(row.resume_after).isoformat()}"
+        if redis.set(mark, "1", nx=True, ex=SWEEP_MARK_S):
+            dispatch(runtime, row.id)
+            enqueued.append(str(row.id))
+    return enqueued
 
 
 def work_embedded(runtime: Runtime, *, burst: bool = False, poll_s: float = 2.0) -> int:
@@ -137,12 +159,12 @@ def work_embedded(runtime: Runtime, *, burst: bool = False, poll_s: float = 2.0)
 
 
 def work_rq(runtime: Runtime, *, burst: bool = False) -> None:
-    """An RQ worker on the crossfade queue, with the scheduler for delayed jobs."""
-    from rq import Queue, Worker
+    """An RQ worker on the crossfade queue, with the scheduler for delayed jobs,
+    sweeping the store for jobs that need a runner every third of a lease."""
+    from engine.jobs.rq_worker import SweepingWorker
 
     assert runtime.redis is not None
-    queue = Queue(QUEUE_NAME, connection=runtime.redis)
-    Worker([queue], connection=runtime.redis).work(burst=burst, with_scheduler=True)
+    SweepingWorker.for_runtime(runtime).work(burst=burst, with_scheduler=True)
 
 
 def _as_dict(job: Job) -> dict[str, Any]:

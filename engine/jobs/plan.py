@@ -400,7 +400,11 @@ def _record(
                     else [],
                     job_id=ctx.job_id,
                 )
-        session.execute(delete(JobRecord).where(JobRecord.job_id == ctx.job_id))
+        session.execute(  # the claim log ("runner" rows) stays
+            delete(JobRecord).where(
+                JobRecord.job_id == ctx.job_id, JobRecord.kind.in_(("plan", "candidates"))
+            )
+        )
         if plan:
             session.execute(
                 insert(JobRecord),

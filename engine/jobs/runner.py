@@ -12,8 +12,13 @@ runs it and records how it ended:
 - a spent daily quota -> ``waiting`` until the quota resets (next day);
 - a cancel request -> ``cancelled`` at the next checkpoint.
 
-A worker killed at any moment leaves the job ``running``; running it again
-resumes from its checkpoint (each job reconciles with the target first).
+Exactly one runner holds a job at a time (``engine.jobs.lease``): a second
+caller of :func:`run_job` gets the job's state back without running it, and
+:func:`run_or_follow` waits for the holder to finish (or its lease to lapse,
+then takes over). A worker killed at any moment leaves the job ``running``
+with a lease nobody renews; once it lapses, any runner resumes it from its
+checkpoint (each job reconciles with the target first), and every worker
+re-enqueues such jobs by itself (``engine.jobs.control.sweep``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,13 +43,15 @@ from engine.errors import (
     CrossfadeError,
     FeatureDisabledError,
     JobCancelledError,
+    LeaseLostError,
     NotFoundError,
     ProviderUnavailableError,
     QuotaExceededError,
     RateLimitedError,
     UsageError,
 )
-from engine.jobs.progress import ProgressReporter, publish
+from engine.jobs.lease import Lease, claimable, lease_lapsed, new_owner
+from engine.jobs.progress import TERMINAL_STATES, ProgressReporter, publish
 from engine.store.models import Job
 
 if TYPE_CHECKING:
@@ -92,18 +100,30 @@ class JobContext:
     checkpoint: dict[str, Any]
     attempt: int
     progress: ProgressReporter = field(repr=False)
+    lease: Lease | None = field(default=None, repr=False)
+    """The runner's lease (None only for job functions called directly in tests)."""
 
     def save_checkpoint(self, **values: Any) -> None:
-        """Merge ``values`` into the stored checkpoint, then honour a cancel."""
+        """Merge ``values`` into the stored checkpoint, then honour a cancel.
+        Fenced by the lease: a runner that lost the job writes nothing."""
         self.checkpoint.update(values)
+        statement = update(Job).values(checkpoint=dict(self.checkpoint))
+        if self.lease is not None:
+            self.lease.check()
+            statement = self.lease.fenced(statement)
+        else:
+            statement = statement.where(Job.id == self.job_id)
         with self.runtime.engine.begin() as conn:
-            conn.execute(
-                update(Job).where(Job.id == self.job_id).values(checkpoint=dict(self.checkpoint))
-            )
+            written = conn.execute(statement)
+        if written.rowcount != 1 and self.lease is not None:
+            raise LeaseLostError(f"job {self.job_id}: another runner holds it now")
         self.check_cancelled()
 
     def check_cancelled(self) -> None:
-        """Raise JobCancelledError when someone cancelled this job."""
+        """Raise JobCancelledError when someone cancelled this job (and
+        LeaseLostError when another runner took it over)."""
+        if self.lease is not None:
+            self.lease.check()
         with self.runtime.engine.connect() as conn:
             state = conn.execute(select(Job.state).where(Job.id == self.job_id)).scalar()
         if state == "cancelled":
@@ -143,6 +163,14 @@ def require_feature(runtime: Runtime, kind: str) -> None:
 
 _BACKGROUND_LOCK = threading.Lock()
 
+DISPATCH_MARK_S = 300
+"""With Redis, how long a dispatch mark (``crossfade:job:<id>:queued``) tells the
+workers' sweep that the job is already on the RQ queue."""
+
+
+def dispatch_mark(job_id: str) -> str:
+    return f"crossfade:job:{job_id}:queued"
+
 
 def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> None:
     """Hand a job to the RQ queue (Redis) or a background thread (embedded)."""
@@ -151,6 +179,7 @@ def dispatch(runtime: Runtime, job_id: str, *, at: datetime | None = None) -> No
 
         queue = Queue(QUEUE_NAME, connection=runtime.redis)
         if at is None:
+            runtime.redis.set(dispatch_mark(job_id), "1", ex=DISPATCH_MARK_S)
             queue.enqueue(rq_entry, job_id, job_timeout=RQ_JOB_TIMEOUT_S)
         else:
             queue.enqueue_at(at, rq_entry, job_id, job_timeout=RQ_JOB_TIMEOUT_S)
@@ -178,18 +207,25 @@ def rq_entry(job_id: str) -> str:
         runtime.close()
 
 
-def _claim(runtime: Runtime, job_id: str) -> Job | None:
+def _claim(runtime: Runtime, job_id: str, owner: str) -> Job | None:
+    """Take the job for ``owner`` unless another runner holds a live lease."""
     now = datetime.now(UTC)
     with runtime.engine.begin() as conn:
         claimed = conn.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state.in_(("queued", "running", "waiting")))
+            .where(
+                Job.id == job_id,
+                Job.state.in_(("queued", "running", "waiting")),
+                claimable(now),
+            )
             .values(
                 state="running",
                 attempts=Job.attempts + 1,
                 started_at=now,
                 resume_after=None,
                 error=None,
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=runtime.settings.job_lease_s),
             )
         )
         if claimed.rowcount != 1:
@@ -198,20 +234,63 @@ def _claim(runtime: Runtime, job_id: str) -> Job | None:
         return session.get(Job, job_id)
 
 
-def _finish(runtime: Runtime, job_id: str, **values: Any) -> bool:
-    """Move a running job to its end state; False if it was cancelled meanwhile."""
+def _finish(runtime: Runtime, lease: Lease, **values: Any) -> bool:
+    """Move the running job this runner holds to its end state and release the
+    lease; False if it was cancelled or taken over meanwhile."""
+    lease.stop()
     with runtime.engine.begin() as conn:
         done = conn.execute(
-            update(Job).where(Job.id == job_id, Job.state == "running").values(**values)
+            lease.fenced(update(Job))
+            .where(Job.state == "running")
+            .values(lease_owner=None, lease_until=None, **values)
         )
-    return done.rowcount == 1
+        lease.mark_seen(conn)
+    if done.rowcount != 1:
+        lease.release()  # cancelled meanwhile: still give the lease up
+    return bool(done.rowcount == 1)
 
 
 def run_job(runtime: Runtime, job_id: str) -> str:
-    """Claim and run one job; return the state it ended in."""
-    job = _claim(runtime, job_id)
+    """Claim and run one job; return the state it ended in. When another
+    runner holds the job, return its state at once without running it."""
+    return _run(runtime, job_id)[1]
+
+
+def run_or_follow(runtime: Runtime, job_id: str, *, poll_s: float = 0.5) -> str:
+    """Run the job, or, while another runner holds it, wait for it to end (a
+    second caller follows the running job), taking it over if the holder's
+    lease lapses. Returns the state the job ended in (or ``waiting``)."""
+    while True:
+        ran, state = _run(runtime, job_id)
+        if ran or state in TERMINAL_STATES or state == "waiting":
+            return state
+        while True:
+            with runtime.engine.connect() as conn:
+                row = conn.execute(
+                    select(Job.state, Job.lease_owner, Job.lease_until).where(Job.id == job_id)
+                ).one()
+            if row.state in TERMINAL_STATES or row.state == "waiting":
+                return str(row.state)
+            if lease_lapsed(row.lease_owner, row.lease_until, datetime.now(UTC)):
+                break
+            time.sleep(poll_s)
+
+
+def _run(runtime: Runtime, job_id: str) -> tuple[bool, str]:
+    owner = new_owner()
+    job = _claim(runtime, job_id, owner)
     if job is None:
-        return job_state(runtime, job_id)
+        return False, job_state(runtime, job_id)
+    lease = Lease(runtime, job_id, owner, job.attempts)
+    lease.start()
+    try:
+        return True, _execute(runtime, job, lease)
+    finally:
+        lease.stop()
+
+
+def _execute(runtime: Runtime, job: Job, lease: Lease) -> str:
+    job_id = job.id
     reporter = ProgressReporter(runtime, job_id)
     context = JobContext(
         runtime=runtime,
@@ -222,6 +301,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         checkpoint=dict(job.checkpoint or {}),
         attempt=job.attempts,
         progress=reporter,
+        lease=lease,
     )
     reporter.phase("starting")
     try:
@@ -232,23 +312,29 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         result = job_function(job.kind)(context)
     except JobCancelledError:
         reporter.note("cancelled")
+        lease.release()
+        return job_state(runtime, job_id)
+    except LeaseLostError as exc:
+        log.warning("job %s: %s; the new holder carries on", job_id, exc)
         return job_state(runtime, job_id)
     except QuotaExceededError as exc:
-        return _wait(runtime, reporter, job_id, str(exc), _quota_resets_at(exc))
+        return _wait(runtime, reporter, lease, str(exc), _quota_resets_at(exc))
     except RETRYABLE_ERRORS as exc:
         if job.attempts >= MAX_ATTEMPTS:
-            return _fail(runtime, reporter, job_id, exc)
+            return _fail(runtime, reporter, lease, exc)
         until = datetime.now(UTC) + timedelta(seconds=BACKOFF_BASE_S * 2 ** (job.attempts - 1))
-        return _wait(runtime, reporter, job_id, str(exc), until)
+        return _wait(runtime, reporter, lease, str(exc), until)
     except FeatureDisabledError as exc:
-        return _fail(runtime, reporter, job_id, exc, state="cancelled")
+        return _fail(runtime, reporter, lease, exc, state="cancelled")
     except CrossfadeError as exc:
-        return _fail(runtime, reporter, job_id, exc)
+        return _fail(runtime, reporter, lease, exc)
     except Exception as exc:
+        if lease.lost.is_set():  # a runner that lost the job reports nothing
+            return job_state(runtime, job_id)
         log.error("job %s crashed:\n%s", job_id, traceback.format_exc())
-        return _fail(runtime, reporter, job_id, exc)
+        return _fail(runtime, reporter, lease, exc)
     reporter.phase("done", total=reporter.current.total, done=reporter.current.total or 0)
-    _finish(runtime, job_id, state="succeeded", result=result, finished_at=datetime.now(UTC))
+    _finish(runtime, lease, state="succeeded", result=result, finished_at=datetime.now(UTC))
     _announce(runtime, job_id)
     return job_state(runtime, job_id)
 
@@ -256,7 +342,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
 def _fail(
     runtime: Runtime,
     reporter: ProgressReporter,
-    job_id: str,
+    lease: Lease,
     exc: BaseException,
     *,
     state: str = "failed",
@@ -266,19 +352,19 @@ def _fail(
     else:  # internal detail (KeyError: 'x', a traceback) stays in the log
         message = f"internal: the job stopped on an unexpected error (logged as job {job_id})"
     reporter.error(message)
-    _finish(runtime, job_id, state=state, error=message, finished_at=datetime.now(UTC))
-    _announce(runtime, job_id)
-    return job_state(runtime, job_id)
+    _finish(runtime, lease, state=state, error=message, finished_at=datetime.now(UTC))
+    _announce(runtime, lease.job_id)
+    return job_state(runtime, lease.job_id)
 
 
 def _wait(
-    runtime: Runtime, reporter: ProgressReporter, job_id: str, message: str, until: datetime
+    runtime: Runtime, reporter: ProgressReporter, lease: Lease, message: str, until: datetime
 ) -> str:
     reporter.error(f"{message} (resuming after {until.isoformat()})")
-    if _finish(runtime, job_id, state="waiting", resume_after=until, error=message):
-        dispatch(runtime, job_id, at=until)
-    _announce(runtime, job_id)
-    return job_state(runtime, job_id)
+    if _finish(runtime, lease, state="waiting", resume_after=until, error=message):
+        dispatch(runtime, lease.job_id, at=until)
+    _announce(runtime, lease.job_id)
+    return job_state(runtime, lease.job_id)
 
 
 def _quota_resets_at(exc: QuotaExceededError) -> datetime:

@@ -94,8 +94,11 @@ def submit(
 ) -> str:
     """Create (or find) the job for this request and return its id.
 
-    ``start`` hands a new job to the runner (RQ queue with Redis, a background
-    thread otherwise); tests and the CLI pass ``False`` to run it themselves.
+    With Redis every new job goes onto the RQ queue, whoever submits it, so it
+    always reaches a worker (a caller that also runs it, or a second worker,
+    finds it held and follows it: one runner per job). On the embedded default
+    ``start`` hands it to a background thread; ``start=False`` leaves it queued
+    for the caller (the CLI, tests) or ``crossfade worker``.
     ``params`` are checked against the kind's model first
     (``engine.jobs.params``); ``local=False`` (the API, the app) refuses
     server paths: such a job names uploads and ids only.
@@ -115,7 +118,7 @@ def submit(
         job_id, created = _claim_with_redis(runtime, key, kind, params, user_id)
     else:
         job_id, created = _claim_with_db(runtime, key, kind, params, user_id, uuid.uuid4().hex)
-    if created and start:
+    if created and (start or runtime.redis is not None):
         runner.dispatch(runtime, job_id)
     return job_id
 

@@ -263,6 +263,10 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resume_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    """The runner holding the job (``host:pid:nonce``); None when nobody does."""
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the holder's lease lapses unless it renews it first."""
 
 
 class JobRecord(Base):

@@ -1,4 +1,5 @@
-"""Run by the kill test: run one job to its end (or until SIGKILLed).
+"""Run by the kill test: run one job to its end (or until SIGKILLed); while the
+killed run's lease has not lapsed yet, wait for it, then take the job over.
 
 Usage: kill_worker.py DB_URL DATA_DIR JOB_ID [SANDBOX_URL]
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 from jobs_helpers import make_runtime
 from ledger_provider import install
 
-from engine.jobs import run_job
+from engine.jobs.runner import run_or_follow
 
 
 def main() -> None:
@@ -19,7 +20,7 @@ def main() -> None:
     sandbox_url = sys.argv[4] if len(sys.argv) > 4 else None
     runtime = make_runtime(sys.argv[1], Path(sys.argv[2]), sandbox_url=sandbox_url)
     try:
-        print(run_job(runtime, sys.argv[3]))
+        print(run_or_follow(runtime, sys.argv[3], poll_s=0.05))
     finally:
         runtime.close()
 

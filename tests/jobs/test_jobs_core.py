@@ -250,14 +250,21 @@ def test_feature_flags_refuse_submission_and_stop_queued_jobs(runtime: Runtime) 
     assert run_job(runtime, queued) == "succeeded"
 
 
-def test_embedded_worker_takes_over_only_stale_running_jobs(runtime: Runtime) -> None:
+def test_embedded_worker_takes_over_only_lapsed_leases(runtime: Runtime) -> None:
     user = ensure_user(runtime)
     job_id = submit(runtime, "test_count", {"n": 4}, user_id=user, start=False)
-    fresh = {"phase": "counting", "updated_at": datetime.now(UTC).isoformat()}
+    lease_until = datetime.now(UTC) + timedelta(seconds=30)
     with runtime.engine.begin() as conn:
-        conn.execute(update(Job).where(Job.id == job_id).values(state="running", progress=fresh))
-    assert job_id not in due_jobs(runtime)  # its worker is alive
+        conn.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(state="running", lease_owner="elsewhere:1:abc", lease_until=lease_until)
+        )
+    assert job_id not in due_jobs(runtime)  # its runner is alive (renewing)
+    assert run_job(runtime, job_id) == "running"  # held: a second caller does not run it
     later = datetime.now(UTC) + timedelta(minutes=5)
-    assert job_id in due_jobs(runtime, now=later)  # no progress for minutes: it died
+    assert job_id in due_jobs(runtime, now=later)  # not renewed for minutes: it died
+    with runtime.engine.begin() as conn:  # the lease lapses for real
+        conn.execute(update(Job).where(Job.id == job_id).values(lease_until=datetime.now(UTC)))
     assert run_job(runtime, job_id) == "succeeded"
     assert list_jobs(runtime, user_id=user, kind="test_count")[0]["attempts"] == 1

@@ -51,7 +51,11 @@ def test_sigkills_during_small_batches_then_exactly_right(sqlite_url: str, tmp_p
         start=False,
     )
     hold = tmp_path / "held"
-    env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "CROSSFADE_JOB_LEASE_S": "1",  # each restart takes over once the killed one's lapses
+    }
     command = [sys.executable, str(HERE / "kill_worker.py"), sqlite_url, str(tmp_path), job]
     ledger = LedgerProvider(ledger_path)
     rng = random.Random(6)

@@ -106,7 +106,11 @@ def test_sigkilled_migrate_against_loopback_sandbox(sqlite_url: str, tmp_path: P
         source = {"playlist_id": store_playlist(runtime, user, records)}
         params = {"source": source, "target_account_id": account, "report_dir": str(tmp_path)}
         job = submit(runtime, "migrate", params, user_id=user, start=False)
-        env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "CROSSFADE_JOB_LEASE_S": "1",  # each restart takes over once the killed one's lapses
+        }
         command = [
             sys.executable,
             str(HERE / "kill_worker.py"),
