@@ -350,7 +350,7 @@ def _fail(
     if isinstance(exc, CrossfadeError):
         message = f"{exc.kind}: {exc}"
     else:  # internal detail (KeyError: 'x', a traceback) stays in the log
-        message = f"internal: the job stopped on an unexpected error (logged as job {job_id})"
+        message = f"internal: the job stopped on an unexpected error (logged as job {lease.job_id})"
     reporter.error(message)
     _finish(runtime, lease, state=state, error=message, finished_at=datetime.now(UTC))
     _announce(runtime, lease.job_id)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 
 from engine.errors import DataError, ProviderUnavailableError, QuotaExceededError
@@ -78,6 +79,17 @@ def failing_job(ctx: JobContext) -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
+class CountParams(BaseModel):
+    """Parameters of ``api_count`` (``count_job`` with a model, as the API wants)."""
+
+    model_config = ConfigDict(extra="forbid")
+    n: int = Field(10, ge=0, le=10_000)
+    batch: int = Field(3, ge=1, le=1_000)
+    sleep: float = Field(0, ge=0, le=5)
+    v: int = 0
+
+
 def register_test_kinds() -> None:
     register_kind("test_count", "jobs_helpers:count_job", feature="feature.test")
     register_kind("test_fail", "jobs_helpers:failing_job", feature="feature.test")
+    register_kind("api_count", "jobs_helpers:count_job", feature="feature.test", params=CountParams)

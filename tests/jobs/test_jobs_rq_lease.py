@@ -164,13 +164,13 @@ def test_api_without_start_jobs_reaches_two_workers(
                     time.sleep(0.2)
             jobs = []
             for n in range(6):
-                body = {"kind": "test_count", "params": {"n": 6, "sleep": 0.05, "v": n}}
+                body = {"kind": "api_count", "params": {"n": 6, "sleep": 0.05, "v": n}}
                 answer = client.post("/jobs", json=body, headers={"Idempotency-Key": f"k{n}"})
                 assert answer.status_code == 201, answer.text
                 jobs.append(answer.json()["id"])
             replay = client.post(
                 "/jobs",
-                json={"kind": "test_count", "params": {"n": 6, "sleep": 0.05, "v": 0}},
+                json={"kind": "api_count", "params": {"n": 6, "sleep": 0.05, "v": 0}},
                 headers={"Idempotency-Key": "k0"},
             )
             assert replay.status_code == 200 and replay.json()["id"] == jobs[0]
