@@ -54,6 +54,7 @@ TIDAL_PATHS = [
     "/userCollectionTracks/{id}/relationships/items",
     "/userCollectionAlbums/{id}/relationships/items",
     "/userCollectionPlaylists/{id}/relationships/items",
+    "/searchResults",
     "/searchResults/{id}/relationships/tracks",
 ]
 TIDAL_KEEP_INCLUDED = {"tracks", "albums", "artists", "playlists", "users", "videos"}

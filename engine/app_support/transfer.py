@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from engine import formats, jobs, userfiles
 from engine.errors import NotFoundError, UsageError
 from engine.jobs.connect import open_account
-from engine.jobs.plan import REVIEW_POLICIES, SEARCH_LIMIT, search_query
+from engine.jobs.plan import REVIEW_POLICIES
+from engine.jobs.search_ladder import Ladder, MemoryStore, budget_for
 from engine.matching import MatchConfig, match
 from engine.providers.base import PlaylistInfo, Provider
 from engine.runtime import Runtime
@@ -110,32 +111,14 @@ def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.D
     ).drop("_cf_row")
 
 
-def _candidates(provider: Provider, source: pl.DataFrame) -> pl.DataFrame:
-    caps = provider.capabilities
-    found: list[pl.DataFrame] = []
-    isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
-    if caps.isrc_lookup != "none" and isrcs:
-        batch = max(caps.isrc_batch_max, 1) * 10
-        for start in range(0, len(isrcs), batch):
-            found.append(provider.lookup_isrcs(isrcs[start : start + batch]))
-    known = {str(i).upper() for frame in found for i in frame["isrc"].drop_nulls().to_list() if i}
-    rest = source.filter(
-        pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(known))
+def _candidates(
+    runtime: Runtime, provider: Provider, source: pl.DataFrame, config: MatchConfig
+) -> pl.DataFrame:
+    """The candidates a migration would gather: the same query ladder, kept in memory."""
+    ladder = Ladder(
+        provider, MemoryStore(), config=config, budget=budget_for(provider, runtime.settings)
     )
-    queries = dict.fromkeys(
-        search_query(r["title"], r["artists"]) for r in rest.iter_rows(named=True)
-    )
-    limit = min(SEARCH_LIMIT, caps.search_limit_max)
-    for query in queries:
-        if query:
-            found.append(provider.search_tracks(query, limit=limit))
-    frames = [f for f in found if f.height]
-    if not frames:
-        return source.clear()
-    candidates = pl.concat(frames, how="diagonal_relaxed").filter(
-        pl.col("provider_id").is_not_null()
-    )
-    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+    return ladder.run(source)[0]
 
 
 def _rules(
@@ -186,11 +169,12 @@ def dry_run(
     would happen, by tier; nothing is written anywhere."""
     frame = source_frame(runtime, user_id, source)
     preview = frame.head(max_tracks)
+    config = config or MatchConfig()
     with open_account(runtime, target_account_id, user_id=user_id) as target:
-        candidates = _candidates(target, preview)
+        candidates = _candidates(runtime, target, preview, config)
         name = target.name
     rules = _rules(runtime, user_id, name, preview)
-    result = match(preview, candidates, config=config or MatchConfig(), rules=rules)
+    result = match(preview, candidates, config=config, rules=rules)
     rows = (
         preview.select("id", "position", "title", pl.col("artists").list.join(", "))
         .join(result.rename({"source_id": "id"}), on="id", how="left")

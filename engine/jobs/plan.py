@@ -7,11 +7,12 @@ store as a playlist with one complete snapshot, so every later step (reports,
 decisions, sync) refers to stored tracks.
 
 The plan is made once per job and kept in its checkpoint: candidates from the
-target (ISRC lookups first, batched as the provider's capabilities allow, then
-text search for the rest), decided by ``engine.matching.match`` with the
-curator's standing decisions as rules, the job owner's saved matcher settings
-(``engine.store.preferences``, the ones the Settings page edits), and the
-review policy applied.
+target found by the query ladder (``engine.jobs.search_ladder``: ISRC lookups,
+batched as the provider allows, then fielded, normalised, title-only and
+album queries, each rung only for the tracks still unmatched), decided by
+``engine.matching.match`` with the curator's standing decisions as rules, the
+job owner's saved matcher settings (``engine.store.preferences``, the ones the
+Settings page edits), and the review policy applied.
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ import polars as pl
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.batching import chunks
 from engine.errors import UsageError
-from engine.frame import conform
 from engine.jobs.evidence import review_evidence
 from engine.jobs.runner import JobContext
+from engine.jobs.search_ladder import (
+    SEARCH_LIMIT,
+    Ladder,
+    budget_for,
+    candidate_rows,
+    candidates_frame,
+    trail_text,
+)
+from engine.matching import MatchConfig
 from engine.providers.base import Provider
 from engine.store import repo
 from engine.store.db import session_scope
@@ -42,8 +50,7 @@ REVIEW_POLICIES = ("wait", "skip", "best")
 """What a review-tier match does: ``wait`` records it for a curator and leaves it
 out for now; ``skip`` leaves it out; ``best`` takes the best candidate."""
 
-SEARCH_LIMIT = 5
-"""Candidates asked for per text search (capped by the provider's maximum)."""
+__all__ = ["REVIEW_POLICIES", "SEARCH_LIMIT", "gather_candidates", "make_plan", "search_query"]
 
 
 def load_source(ctx: JobContext, source: dict[str, Any]) -> tuple[pl.DataFrame, str, int | None]:
@@ -151,31 +158,17 @@ def search_query(title: str | None, artists: list[str] | None) -> str:
     return f"{artist} {title or ''}".strip()
 
 
-CANDIDATE_COLUMNS = [
-    "title",
-    "artists",
-    "album",
-    "duration_ms",
-    "isrc",
-    "explicit",
-    "release_date",
-    "provider",
-    "provider_id",
-    "url",
-]
-"""What a candidate keeps in the checkpoint (enough for the matcher)."""
-
-
 class CandidateLog:
-    """Candidates gathered so far, one ``job_records`` row per lookup or search,
-    written as soon as it returns: a resumed run (after a crash, or the next day
-    after a spent quota) skips the lookups and searches already made."""
+    """Candidates gathered so far, one ``job_records`` row per lookup or search
+    (with its rung and query), written as soon as it returns: a resumed run
+    (after a crash, or the next day after a spent quota) skips the lookups and
+    searches already made. A :class:`~engine.jobs.search_ladder.CandidateStore`."""
 
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
         self.rows: list[dict[str, Any]] = []
         self.isrcs_done: set[str] = set()
-        self.searched: set[str] = set()
+        self.results: dict[str, list[dict[str, Any]]] = {}
         self._seq = 0
         with ctx.runtime.engine.connect() as conn:
             records = conn.execute(
@@ -184,23 +177,36 @@ class CandidateLog:
                 .order_by(JobRecord.seq)
             ).all()
         for record in records:
-            self.rows.extend(record.data.get("rows") or [])
+            rows = record.data.get("rows") or []
+            self.rows.extend(rows)
             self.isrcs_done.update(record.data.get("isrcs") or [])
             if record.data.get("query"):
-                self.searched.add(record.data["query"])
+                self.results[record.data["query"]] = rows
             self._seq = record.seq + 1
 
+    @property
+    def searched(self) -> set[str]:
+        """The text queries already asked."""
+        return set(self.results)
+
     def add(
-        self, frame: pl.DataFrame, *, isrcs: list[str] | None = None, query: str | None = None
+        self,
+        frame: pl.DataFrame,
+        *,
+        isrcs: list[str] | None = None,
+        query: str | None = None,
+        rung: str | None = None,
     ) -> None:
-        rows = conform(frame).select(CANDIDATE_COLUMNS).to_dicts()
+        rows = candidate_rows(frame)
         data: dict[str, Any] = {"rows": rows}
+        if rung is not None:
+            data["rung"] = rung
         if isrcs is not None:
             data["isrcs"] = isrcs
             self.isrcs_done.update(isrcs)
         if query is not None:
             data["query"] = query
-            self.searched.add(query)
+            self.results[query] = rows
         with self.ctx.runtime.engine.begin() as conn:
             conn.execute(
                 insert(JobRecord).values(
@@ -211,50 +217,24 @@ class CandidateLog:
         self.rows.extend(rows)
 
     def frame(self) -> pl.DataFrame:
-        if not self.rows:
-            return conform(pl.DataFrame())
-        return conform(pl.DataFrame(self.rows, infer_schema_length=None))
+        return candidates_frame(self.rows)
 
 
-def gather_candidates(ctx: JobContext, provider: Provider, source: pl.DataFrame) -> pl.DataFrame:
-    """Target catalogue tracks that may match: ISRC lookups first, then text
-    search for the source tracks no lookup found. ``id`` = the provider id."""
-    log = CandidateLog(ctx)
-    _lookup_and_search(ctx, provider, source, log)
-    candidates = log.frame().filter(pl.col("provider_id").is_not_null())
-    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
-
-
-def _lookup_and_search(
-    ctx: JobContext, provider: Provider, source: pl.DataFrame, log: CandidateLog
-) -> None:
-    caps = provider.capabilities
-    isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
-    if caps.isrc_lookup != "none" and isrcs:
-        todo = [i for i in isrcs if i not in log.isrcs_done]
-        ctx.progress.phase("looking up ISRCs", total=len(isrcs), done=len(isrcs) - len(todo))
-        batch = max(caps.isrc_batch_max, 1) * 10
-        for chunk in chunks(todo, batch):
-            log.add(provider.lookup_isrcs(chunk), isrcs=chunk)
-            ctx.progress.advance(len(chunk))
-    found_isrcs = {str(r["isrc"]).upper() for r in log.rows if r.get("isrc")}
-    rest = source.filter(
-        pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(found_isrcs))
+def gather_candidates(
+    ctx: JobContext, provider: Provider, source: pl.DataFrame, config: MatchConfig | None = None
+) -> tuple[pl.DataFrame, dict[str, list[dict[str, Any]]]]:
+    """Target catalogue tracks that may match (``id`` = the provider id), found
+    by the query ladder (``engine.jobs.search_ladder``), and each source track's
+    trail of queries by source id."""
+    ladder = Ladder(
+        provider,
+        CandidateLog(ctx),
+        config=config or load_match_config(ctx.runtime.engine, ctx.user_id),
+        budget=budget_for(provider, ctx.runtime.settings),
+        phase=lambda name, total, done: ctx.progress.phase(name, total=total, done=done),
+        advance=ctx.progress.advance,
     )
-    if rest.height:
-        queries = [search_query(r["title"], r["artists"]) for r in rest.iter_rows(named=True)]
-        queries = [q for q in dict.fromkeys(queries) if q]
-        todo = [q for q in queries if q not in log.searched]
-        ctx.progress.phase("searching", total=len(queries), done=len(queries) - len(todo))
-        limit = min(SEARCH_LIMIT, caps.search_limit_max)
-        # Queries go to ``search_many`` in groups whose results fill one page of
-        # ids (YouTube then asks the durations of all of them in one call), and
-        # small enough that a quota stop loses little; each result is logged.
-        group = max(1, caps.page_size_max // limit)
-        for chunk in chunks(todo, group):
-            for query, found in zip(chunk, provider.search_many(chunk, limit=limit), strict=True):
-                log.add(found, query=query)
-            ctx.progress.advance(len(chunk))
+    return ladder.run(source)
 
 
 def curator_rules(
@@ -321,7 +301,7 @@ def make_plan(
     config = load_match_config(ctx.runtime.engine, ctx.user_id)
     target = provider.name
     source = source.with_columns(pl.col("id").cast(pl.Utf8))
-    candidates = gather_candidates(ctx, provider, source)
+    candidates, trails = gather_candidates(ctx, provider, source, config)
     ctx.progress.phase("matching", total=source.height)
     rules = curator_rules(
         ctx,
@@ -337,8 +317,14 @@ def make_plan(
         for source_id, track_id in source.select("id", "track_id").iter_rows()
         if str(source_id) in by_source
     }
-    joined = source.select("id", "position", "track_id", "title", "artists", "isrc").join(
-        decided.rename({"source_id": "id"}), on="id", how="left"
+    joined = (
+        source.select("id", "position", "track_id", "title", "artists", "isrc")
+        .join(decided.rename({"source_id": "id"}), on="id", how="left")
+        .with_columns(
+            queries=pl.col("id").replace_strict(
+                {k: trail_text(v) for k, v in trails.items()}, default="", return_dtype=pl.Utf8
+            )
+        )
     )
     rows = joined.sort("position").to_dicts()
     plan = [
@@ -355,6 +341,7 @@ def make_plan(
             "best_id": r["catalog_id"],
             "status": r["status"],
             "alternatives": [a["catalog_id"] for a in (r.get("alternatives") or [])][:3],
+            "queries": r["queries"],
         }
         for r in rows
     ]

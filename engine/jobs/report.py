@@ -27,6 +27,7 @@ REPORT_COLUMNS = [
     "added_target_id",
     "best_candidate_id",
     "alternatives",
+    "queries",
 ]
 
 
@@ -45,6 +46,8 @@ def report_rows(plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "added_target_id": row["target_id"] or "",
             "best_candidate_id": row["best_id"] or "",
             "alternatives": " ".join(row["alternatives"]),
+            # the query ladder's trail: each rung's query, its hits and the outcome
+            "queries": row.get("queries") or "",
         }
         for row in plan
         if not (row["status"] == "matched" and row["decision"] == "auto")

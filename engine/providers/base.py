@@ -102,6 +102,31 @@ class ProviderDefaults:
         number of moves. Providers whose API takes a whole order override it."""
         return arrange_by_moves(self, playlist_id, current, wanted)
 
+    def ladder_query(self, rung: str, *, title: str, artist: str, album: str) -> str | None:
+        """Free-text queries for the ladder's text rungs; no ``fielded`` rung
+        (providers with documented field filters override this)."""
+        return free_text_query(rung, title=title, artist=artist, album=album)
+
+
+def free_text_query(rung: str, *, title: str, artist: str, album: str) -> str | None:
+    """The plain-text query of a ladder rung (``engine.jobs.search_ladder``).
+
+    >>> free_text_query("normalised", title="hey jude", artist="The Beatles", album="")
+    'The Beatles hey jude'
+    """
+    if rung == "normalised":
+        return f"{artist} {title}".strip() or None
+    if rung == "title":
+        return title or None
+    if rung == "album":
+        return f"{artist} {album}".strip() if album else None
+    return None
+
+
+def field_value(text: str) -> str:
+    """A field filter value in double quotes (inner quotes dropped)."""
+    return '"' + " ".join(text.replace('"', " ").split()) + '"'
+
 
 @runtime_checkable
 class Provider(Protocol):
@@ -175,6 +200,11 @@ class Provider(Protocol):
 
     def quota_used(self) -> int:
         """Quota units this client has spent (``daily_units`` providers); 0 otherwise."""
+        ...
+
+    def ladder_query(self, rung: str, *, title: str, artist: str, album: str) -> str | None:
+        """The search query of one text rung of the query ladder (``fielded``,
+        ``normalised``, ``title``, ``album``), or None where it does not apply."""
         ...
 
 

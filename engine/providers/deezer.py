@@ -33,6 +33,8 @@ from engine.providers.base import (
     PlaylistInfo,
     ProviderDefaults,
     UserInfo,
+    field_value,
+    free_text_query,
 )
 
 CAPABILITIES = Capabilities(
@@ -228,6 +230,22 @@ class Deezer(ProviderDefaults):
                 alt["isrc"] = alt["isrc"] or isrc
                 rows.append(alt)
         return frame_from(rows)
+
+    def ladder_query(self, rung: str, *, title: str, artist: str, album: str) -> str | None:
+        """Field filters for the ``fielded`` and ``album`` rungs; free text otherwise."""
+        # GET /search `q`: 'advanced: artist:".." album:".." track:".."'
+        # (endpoints-derived.json; deezer-python test_search_advanced_simple).
+        if rung == "fielded" and title:
+            parts = [f"track:{field_value(title)}"]
+            if artist:
+                parts.insert(0, f"artist:{field_value(artist)}")
+            return " ".join(parts)
+        if rung == "album" and album:
+            parts = [f"album:{field_value(album)}"]
+            if artist:
+                parts.insert(0, f"artist:{field_value(artist)}")
+            return " ".join(parts)
+        return free_text_query(rung, title=title, artist=artist, album=album)
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         if not query.strip():

@@ -30,6 +30,8 @@ from engine.providers.base import (
     PlaylistInfo,
     ProviderDefaults,
     UserInfo,
+    field_value,
+    free_text_query,
 )
 
 ApiForm = Literal["2026", "pre-2026"]
@@ -268,6 +270,23 @@ class Spotify(ProviderDefaults):
                 if found == isrc:
                     rows.append(track_row(track, lookup_isrc=isrc))
         return frame_from(rows)
+
+    def ladder_query(self, rung: str, *, title: str, artist: str, album: str) -> str | None:
+        """Field filters for the ``fielded`` and ``album`` rungs; free text otherwise."""
+        # GET /search `q`: "You can narrow down your search using field filters ...
+        # The `isrc` and `track` filters can be used while searching tracks", `artist`
+        # and `album` too (official-spotify-open-api.yml).
+        if rung == "fielded" and title:
+            parts = [f"track:{field_value(title)}"]
+            if artist:
+                parts.append(f"artist:{field_value(artist)}")
+            return " ".join(parts)
+        if rung == "album" and album:
+            parts = [f"album:{field_value(album)}"]
+            if artist:
+                parts.insert(0, f"artist:{field_value(artist)}")
+            return " ".join(parts)
+        return free_text_query(rung, title=title, artist=artist, album=album)
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         if not query.strip():

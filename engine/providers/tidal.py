@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import httpx
 import polars as pl
@@ -64,6 +63,9 @@ CAPABILITIES = Capabilities(
     supports_saved_albums=True,  # /userCollectionAlbums/{id}/relationships/items
     idempotency_keys=True,  # every mutation accepts Idempotency-Key
 )
+
+SEARCH_QUERY_MAX = 256
+"""GET /searchResults ``filter[query]``: maxLength 256."""
 
 INCLUDE_REFUSED = "include-refused"
 """Error kind of a 400 that names the ``include`` parameter."""
@@ -351,18 +353,46 @@ class Tidal(ProviderDefaults):
         return frame_from(rows)
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
-        """``GET /searchResults/{query}/relationships/tracks``, following
-        ``links.next`` until ``limit`` tracks are in hand."""
-        if not query.strip():
+        """``GET /searchResults?filter[query]=..`` with the tracks (and their
+        artists and albums) included, then the tracks relationship's
+        ``links.next`` until ``limit`` tracks are in hand.
+
+        The query travels as a query parameter, never as a path segment: in the
+        document the ``{id}`` of ``/searchResults/{id}/relationships/tracks`` is
+        "an opaque search results identifier" (one the server hands out), while
+        ``filter[query]`` is the "Search query" (maxLength 256). A title with a
+        "/" ("AC/DC") is therefore an ordinary query.
+        """
+        text = " ".join(query.split())[:SEARCH_QUERY_MAX]
+        if not text:
             raise UsageError("search query is empty")
         limit = max(1, limit)
-        path = f"/searchResults/{quote(query.strip(), safe='')}/relationships/tracks"
-        documents = self._track_documents(
-            path, "tracks", self._catalogue_params(), cache=True, enough=limit
+        params = {"filter[query]": text, **self._catalogue_params()}
+        documents, nested = self._include_documents(
+            "/searchResults", "tracks.artists,tracks.albums", "tracks", params, cache=True
         )
-        rows: list[dict[str, Any]] = []
+        pages: list[dict[str, Any]] = []
         for doc in documents:
-            rows.extend(relationship_rows(doc, start=len(rows)))
+            for result in doc.get("data") or []:
+                tracks = (result.get("relationships") or {}).get("tracks") or {}
+                pages.append(
+                    {
+                        "data": tracks.get("data") or [],
+                        "included": doc.get("included") or [],
+                        "links": tracks.get("links") or {},
+                    }
+                )
+        seen = sum(len(page["data"]) for page in pages)
+        next_link = (pages[-1]["links"].get("next") if pages else None) if seen < limit else None
+        if next_link:
+            pages.extend(
+                self._track_documents(next_link, "tracks", {}, cache=True, enough=limit - seen)
+            )
+        if not nested:
+            self._complete_tracks(pages)
+        rows: list[dict[str, Any]] = []
+        for page in pages:
+            rows.extend(relationship_rows(page, start=len(rows)))
         return frame_from(rows[:limit])
 
     # -- writes ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ import polars as pl
 from engine import formats
 from engine.errors import DataError
 from engine.frame import conform, tracks_frame
+from engine.sandbox.search_index import Query, SearchIndex, parse_free
 
 PROVIDERS = ("spotify", "deezer", "tidal", "youtube")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -154,6 +155,7 @@ class Catalog:
         self._by_id: dict[str, dict[str, CatalogTrack]] = {p: {} for p in PROVIDERS}
         self._by_isrc: dict[str, dict[str, list[CatalogTrack]]] = {p: {} for p in PROVIDERS}
         self._albums: dict[str, dict[str, Album]] = {p: {} for p in PROVIDERS}
+        self._indexes: dict[str, SearchIndex] = {}
         for track in self.tracks:
             listings = {p: [track] for p in PROVIDERS}
             listings["deezer"] = [track, *deezer_alternates(track)]
@@ -188,22 +190,23 @@ class Catalog:
         """Every track as ``provider`` lists it (Deezer includes alternates)."""
         return list(self._by_id[provider].values())
 
+    def index(self, provider: str) -> SearchIndex:
+        """The inverted word index of ``provider``'s listing, built on first use."""
+        index = self._indexes.get(provider)
+        if index is None:
+            index = self._indexes[provider] = SearchIndex(self.listing(provider))
+        return index
+
     def search(self, provider: str, query: str) -> list[CatalogTrack]:
-        """Tracks whose title, artists or album contain every word of ``query``,
-        ranked by how many words hit the title."""
-        words = [w for w in query.casefold().split() if w]
-        if not words:
-            return []
-        hits = []
-        for order, track in enumerate(self._by_id[provider].values()):
-            title = track.title.casefold()
-            haystack = " ".join(
-                [title, *(a.casefold() for a in track.artists), track.album.casefold()]
-            )
-            if all(w in haystack for w in words):
-                hits.append((-sum(w in title for w in words), order, track))
-        hits.sort(key=lambda hit: (hit[0], hit[1]))
-        return [hit[2] for hit in hits]
+        """Tracks holding every word of the free-text ``query`` in their title,
+        artists or album, best first (see ``engine.sandbox.search_index``)."""
+        return self.index(provider).search(parse_free(query))
+
+    def search_fields(
+        self, provider: str, query: Query, *, fuzzy: bool = False
+    ) -> list[CatalogTrack]:
+        """Tracks matching a parsed query (free words and field filters)."""
+        return self.index(provider).search(query, fuzzy=fuzzy)
 
 
 def catalog_from_frame(frame: pl.DataFrame) -> Catalog:

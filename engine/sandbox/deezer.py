@@ -12,17 +12,16 @@ of possibly several catalogue ids for the recording.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from engine.sandbox.base import ProviderApi
-from engine.sandbox.catalog import CatalogTrack, derive_id
+from engine.sandbox.catalog import derive_id
 from engine.sandbox.deezer_objects import (
     DeezerObjects,
     _checksum,
     _no_data,
 )
+from engine.sandbox.search_syntax import deezer_search
 from engine.sandbox.state import AccessToken, Playlist
 from engine.sandbox.wire import ApiError, SandboxRequest, json_response
 
@@ -318,18 +317,9 @@ class DeezerApi(DeezerObjects, ProviderApi):
         query = request.arg("q")
         if not query:
             raise ApiError(200, "Missing parameters: q", code=501)
-        hits = _advanced_search(self.state.catalog, query, strict=request.arg("strict") == "on")
+        hits = deezer_search(self.state.catalog, query, strict=request.arg("strict") == "on")
         data = [self.track_object(t, isrc=False) for t in hits]
         return json_response(200, self.page(request, data, request.path))
-
-
-def _advanced_search(catalog: Any, query: str, *, strict: bool) -> list[CatalogTrack]:
-    from engine.sandbox.spotify_objects import search_tracks
-
-    # Deezer's advanced syntax (artist:"..." track:"..." album:"...") has no isrc filter.
-    cleaned = query.replace("isrc:", "isrc ")
-    del strict  # exact word matching already
-    return search_tracks(catalog, "deezer", cleaned)
 
 
 def _code_for(error: ApiError) -> int:

@@ -19,10 +19,9 @@ import httpx
 
 from engine.sandbox.base import ProviderApi
 from engine.sandbox.catalog import CatalogTrack
-from engine.sandbox.spotify_objects import (
-    SpotifyObjects,
-    search_tracks,
-)
+from engine.sandbox.countries import is_country_code
+from engine.sandbox.search_syntax import spotify_search
+from engine.sandbox.spotify_objects import SpotifyObjects
 from engine.sandbox.state import Playlist
 from engine.sandbox.wire import ApiError, SandboxRequest, iso, json_response
 
@@ -90,6 +89,12 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
             raise ApiError(
                 429, "API rate limit exceeded", headers={"Retry-After": str(max(1, round(wait)))}
             )
+        # components.parameters.QueryMarket: "An ISO 3166-1 alpha-2 country code".
+        # The documents name no other value (no ``from_token``), and the standard
+        # writes codes upper case: "us", "ZZ" or "USA" answer 400.
+        market = request.arg("market")
+        if market is not None and not is_country_code(market):
+            raise ApiError(400, "Invalid market code")
 
     # lookups --------------------------------------------------------------------
     def _playlist(self, request: SandboxRequest, *, write: bool = False) -> Playlist:
@@ -447,7 +452,7 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
         offset = request.int_arg("offset", 0, low=0, high=SEARCH_OFFSET_MAX)
         body: dict[str, Any] = {}
         if "track" in types:
-            hits = search_tracks(self.state.catalog, self.name, query)
+            hits = spotify_search(self.state.catalog, self.name, query)
             carried = [("query", query), ("type", ",".join(types))]
             carried += [("market", m) for m in [request.arg("market")] if m]
             extra = "&" + urlencode(carried)

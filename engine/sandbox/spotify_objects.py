@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from engine.sandbox.catalog import CatalogTrack
 from engine.sandbox.state import Playlist, PlaylistItem, SandboxState
 from engine.sandbox.wire import SandboxRequest, iso
-
-_FIELD = re.compile(r'(\w+):(?:"([^"]*)"|(\S+))')
-
-
-def search_tracks(catalog: Any, provider: str, query: str) -> list[CatalogTrack]:
-    """Spotify field-filter search: ``isrc:``, ``track:``, ``artist:``, ``album:`` plus text."""
-    fields = {m.group(1).lower(): (m.group(2) or m.group(3)) for m in _FIELD.finditer(query)}
-    text = _FIELD.sub(" ", query).strip()
-    if "isrc" in fields:
-        hits: list[CatalogTrack] = catalog.by_isrc(provider, fields["isrc"])
-    else:
-        words = " ".join(
-            filter(None, [text, fields.get("track"), fields.get("artist"), fields.get("album")])
-        )
-        hits = catalog.search(provider, words)
-    for key, attr in (("track", "title"), ("album", "album")):
-        if key in fields:
-            hits = [t for t in hits if fields[key].casefold() in getattr(t, attr).casefold()]
-    if "artist" in fields:
-        wanted = fields["artist"].casefold()
-        hits = [t for t in hits if any(wanted in a.casefold() for a in t.artists)]
-    if text and "isrc" in fields:
-        hits = [t for t in hits if all(w in t.title.casefold() for w in text.casefold().split())]
-    return hits
 
 
 class SpotifyObjects:

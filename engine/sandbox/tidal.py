@@ -18,6 +18,7 @@ import httpx
 
 from engine.sandbox.base import ProviderApi
 from engine.sandbox.catalog import CatalogTrack, derive_id
+from engine.sandbox.countries import is_country_code
 from engine.sandbox.state import Playlist
 from engine.sandbox.tidal_documents import MEDIA_TYPE, _cursor
 from engine.sandbox.tidal_includes import RELATIONSHIPS, Node
@@ -44,6 +45,23 @@ _TITLES = {
     422: "Unprocessable Entity",
     429: "Too Many Requests",
 }
+
+
+def accepts_json_api(accept: str | None) -> bool:
+    """Whether an ``Accept`` header admits ``application/vnd.api+json`` (no
+    header, ``*/*`` and ``application/*`` do; ``application/json`` alone does not).
+    JSON:API also refuses the media type when every mention carries parameters."""
+    if accept is None or not accept.strip():
+        return True
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        quality = [p.strip() for p in params.split(";") if p.strip()]
+        if media in ("*/*", "application/*"):
+            return True
+        if media == MEDIA_TYPE and all(p.lower().startswith("q=") for p in quality):
+            return True
+    return False
 
 
 class TidalApi(TidalLibrary, ProviderApi):
@@ -80,6 +98,7 @@ class TidalApi(TidalLibrary, ProviderApi):
             self.collection_playlists,
             _COL_READ,
         )
+        add("GET", "/searchResults", self.search_results, ("search.read", "r_usr"))
         add(
             "GET",
             "/searchResults/{id}/relationships/tracks",
@@ -107,6 +126,15 @@ class TidalApi(TidalLibrary, ProviderApi):
             raise ApiError(
                 429, "Rate limit exceeded", headers={"Retry-After": str(max(1, round(wait)))}
             )
+        # "All endpoints exchange application/vnd.api+json documents" (OAS overview),
+        # each answering 406 "No acceptable response media type" otherwise.
+        if not accepts_json_api(request.headers.get("accept")):
+            raise ApiError(406, f"Accept must allow {MEDIA_TYPE}")
+        # countryCode: "ISO 3166-1 alpha-2 country code" (overview: "countries ISO
+        # 3166-1 alpha-2"): "usa", "us" and "ZZ" are refused.
+        country = request.arg("countryCode")
+        if country is not None and not is_country_code(country):
+            raise ApiError(400, f"Invalid countryCode: {country}", parameter="countryCode")
         if request.method in ("POST", "PATCH", "DELETE") and request.body:
             ctype = request.headers.get("content-type", "").split(";")[0].strip()
             if ctype != MEDIA_TYPE:

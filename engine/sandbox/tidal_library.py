@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from engine.sandbox.state import Playlist
+from engine.sandbox.tidal_documents import _cursor
 from engine.sandbox.tidal_includes import TidalIncludes
 from engine.sandbox.wire import ApiError, SandboxRequest, iso
 
@@ -174,11 +177,89 @@ class TidalLibrary(TidalIncludes):
         data, links = self.paged(request, ids, lambda i: {"id": i, "type": "playlists"})
         return self.listing_doc(tree, data, links, "items", self.playlist_nodes)
 
+    def search_results(self, request: SandboxRequest) -> httpx.Response:
+        """``GET /searchResults?filter[query]=..``: "a collection containing exactly
+        one search results resource", whose id is opaque; the tracks relationship
+        holds the first page of hits, ``links.next`` the rest."""
+        tree = self.include_tree(request, "searchResults", SEARCH_OPTIONS)
+        filters = self._filters(request, ("query",))
+        query = (filters.get("query") or [""])[0]
+        if not query.strip():
+            raise ApiError(400, "filter[query] is required", parameter="filter[query]")
+        if len(query) > SEARCH_QUERY_MAX:
+            raise ApiError(
+                400,
+                f"filter[query] is longer than {SEARCH_QUERY_MAX} characters",
+                parameter="filter[query]",
+            )
+        result_id = search_id(query)
+        hits = self.state.catalog.search(self.name, query)
+        size = self.state.config.tidal_page_size
+        rel_path = f"/searchResults/{result_id}/relationships/tracks"
+        country = [("countryCode", c) for c in [request.arg("countryCode")] if c]
+        links: dict[str, Any] = {"self": rel_path}
+        if len(hits) > size:
+            cursor = _cursor(size)
+            links["next"] = f"{rel_path}?{httpx.QueryParams([*country, ('page[cursor]', cursor)])}"
+            links["meta"] = {"nextCursor": cursor}
+        attributes = {
+            "query": query,
+            "trackingId": str(uuid.UUID(hashlib.sha256(query.encode()).hexdigest()[:32])),
+        }
+        resource: dict[str, Any] = {
+            "id": result_id,
+            "type": "searchResults",
+            "attributes": attributes,
+        }
+        first = [("tracks", t) for t in hits[:size]]
+        names = tree.children(())
+        if "tracks" in names:
+            resource["relationships"] = {
+                "tracks": {"data": [self.identifier(n) for n in first], "links": links}
+            }
+        for name in names:
+            if name != "tracks":
+                self.relate(resource, name, [], f"/searchResults/{result_id}")
+        body: dict[str, Any] = {"data": [resource], "links": {"self": request.path}}
+        if tree:
+            body["included"] = self.included(tree, {"tracks": first})
+        return self.doc(200, body)
+
     def search_tracks(self, request: SandboxRequest) -> httpx.Response:
+        """``GET /searchResults/{id}/relationships/tracks``: ``{id}`` is the opaque
+        id ``/searchResults`` handed out, or (as clients of older document
+        versions send it) the query itself as one path segment; a "/" in that
+        segment, even as ``%2F``, splits the path and answers 404 like the
+        real service."""
         tree = self.include_tree(request, "searchResults", ("tracks",))
-        query = request.params["id"]
+        query = query_of(request.params["id"])
         hits = self.sorted_by(request, self.state.catalog.search(self.name, query), {})
         data, links = self.paged(
             request, hits, lambda t: {"id": t.ids[self.name], "type": "tracks"}
         )
         return self.listing_doc(tree, data, links, "tracks", self.track_nodes)
+
+
+SEARCH_QUERY_MAX = 256
+"""GET /searchResults ``filter[query]``: maxLength 256."""
+SEARCH_OPTIONS = ("albums", "artists", "playlists", "topHits", "tracks", "videos")
+"""``include`` options of GET /searchResults ("Available options")."""
+_SEARCH_ID_PREFIX = "sr"
+
+
+def search_id(query: str) -> str:
+    """The opaque id of the search results of ``query`` (path-safe, stable)."""
+    encoded = base64.urlsafe_b64encode(query.encode()).decode().rstrip("=")
+    return _SEARCH_ID_PREFIX + encoded
+
+
+def query_of(result_id: str) -> str:
+    """The query behind a search results id (an id this sandbox handed out, or
+    a bare query sent as the id)."""
+    if result_id.startswith(_SEARCH_ID_PREFIX):
+        raw = result_id[len(_SEARCH_ID_PREFIX) :]
+        try:
+            return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return result_id
