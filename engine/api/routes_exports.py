@@ -79,7 +79,7 @@ def create_export(
     name = f"playlist-{playlist.id}-{stamp}{_extension(fmt)}"
     target = export_dir(runtime, caller.user_id) / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    formats.write(frame, target, format=fmt.name)
+    formats.write(frame, target, format=fmt.name, raw=body.raw)
     row = repo.record_export(
         session,
         caller.user_id,

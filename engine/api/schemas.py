@@ -107,6 +107,11 @@ class ExportRequest(BaseModel):
     format: str = Field(
         "pif", min_length=1, max_length=16, description="pif, csv, m3u, xspf, jspf..."
     )
+    raw: bool = Field(
+        False,
+        description="CSV cells exactly as they are, for programs; by default cells "
+        "starting with = + - @ tab or CR get a leading ' (spreadsheet formula guard).",
+    )
 
 
 class Export(BaseModel):

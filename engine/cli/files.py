@@ -54,6 +54,12 @@ def convert(
         help="Several playlists into a one-playlist format: merge them into "
         "one file instead of writing one file per playlist.",
     ),
+    raw: bool = typer.Option(
+        False,
+        "--raw",
+        help="CSV cells exactly as they are, for programs (default: cells starting "
+        "with = + - @ tab or CR get a leading ' so spreadsheets do not run them).",
+    ),
 ) -> None:
     """Convert a playlist file to another format."""
     playlists = formats.read_playlists(source, from_format)
@@ -63,10 +69,10 @@ def convert(
         for playlist, path in zip(
             playlists, split_targets(target, playlists, fmt.name), strict=True
         ):
-            formats.write_playlists([playlist], path, fmt.name)
+            formats.write_playlists([playlist], path, fmt.name, raw=raw)
             typer.echo(f"wrote {playlist.tracks.height} tracks ({playlist.name}) to {path}")
         return
-    formats.write_playlists(playlists, target, fmt.name)
+    formats.write_playlists(playlists, target, fmt.name, raw=raw)
     typer.echo(f"wrote {tracks} tracks in {len(playlists)} playlist(s) to {target}")
 
 

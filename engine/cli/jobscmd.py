@@ -198,16 +198,21 @@ def export_command(
     playlist: list[int] = typer.Option([], "--playlist", help="Stored playlist id(s)."),
     fmt: str | None = typer.Option(None, "--format", help="File format (default: from name)."),
     lake: bool = typer.Option(False, "--lake", help="Write the Parquet lake instead."),
+    raw: bool = typer.Option(
+        False, "--raw", help="CSV cells as they are, for round-trips (no formula guard)."
+    ),
     key: str | None = KEY_OPT,
     detach: bool = DETACH_OPT,
 ) -> None:
     """Export playlists to a file format, or everything to a Parquet lake."""
-    params = {
+    params: dict[str, Any] = {
         "out": str(out.resolve()),
         "playlists": playlist or None,
         "format": fmt,
         "lake": lake,
     }
+    if raw:
+        params["raw"] = True
     launch(ctx, "export", params, key=key, detach=detach)
 
 

@@ -87,16 +87,23 @@ def format_for_writing(path: str | Path, format: str | None = None) -> Format:
     return for_writing(Path(path), format)
 
 
-def write_playlists(playlists: list[Playlist], path: str | Path, format: str | None = None) -> None:
-    """Write ``playlists`` to ``path`` atomically; single-playlist formats get them merged."""
+def write_playlists(
+    playlists: list[Playlist], path: str | Path, format: str | None = None, *, raw: bool = False
+) -> None:
+    """Write ``playlists`` to ``path`` atomically; single-playlist formats get them merged.
+    CSV cells a spreadsheet would run as formulas are neutralised unless ``raw``
+    (round-trips; ``engine.formats.cells``)."""
     path = Path(path)
     fmt = for_writing(path, format)
-    atomic_write(path, fmt.encode(playlists))
+    encode = fmt.encode_raw if raw and fmt.encode_raw is not None else fmt.encode
+    atomic_write(path, encode(playlists))
 
 
-def write(frame: pl.DataFrame, path: str | Path, format: str | None = None) -> None:
+def write(
+    frame: pl.DataFrame, path: str | Path, format: str | None = None, *, raw: bool = False
+) -> None:
     """Write a canonical frame to ``path`` (format from ``format`` or the extension)."""
-    write_playlists(frame_to_playlists(frame), path, format)
+    write_playlists(frame_to_playlists(frame), path, format, raw=raw)
 
 
 def validate(path: str | Path, format: str | None = None) -> list[Problem]:

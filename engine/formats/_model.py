@@ -43,6 +43,9 @@ class Format:
     multi: bool = False
     """True when one file can hold several playlists."""
     description: str = ""
+    encode_raw: Encoder | None = None
+    """Spreadsheet formats only: the writer for round-trips, cells as they are
+    (``encode`` neutralises formula-like cells, ``engine.formats.cells``)."""
 
 
 def playlists_to_frame(playlists: list[Playlist]) -> pl.DataFrame:

@@ -36,6 +36,7 @@ register(
         exportify.encode,
         exportify.sniff,
         description="Exportify CSV (Spotify playlists)",
+        encode_raw=exportify.encode_raw,
     )
 )
 register(
@@ -47,6 +48,7 @@ register(
         csv_generic.sniff,
         multi=True,  # a playlist column names each row's playlist
         description="CSV with common header names",
+        encode_raw=csv_generic.encode_raw,
     )
 )
 register(

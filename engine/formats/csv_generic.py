@@ -26,6 +26,7 @@ from engine.formats._common import (
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, frame_to_playlists, merged
+from engine.formats.cells import neutralise
 from engine.frame import COLUMNS, extras_dict
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -160,7 +161,8 @@ def decode(data: bytes, source: str) -> list[Playlist]:
 _WRITE_COLUMNS = [c for c in COLUMNS if c != "extras"]
 
 
-def encode(playlists: list[Playlist]) -> bytes:
+def encode(playlists: list[Playlist], *, raw: bool = False) -> bytes:
+    """CSV for people (formula-like cells neutralised), or ``raw`` for round-trips."""
     playlist = merged(playlists)
     rows = list(playlist.tracks.iter_rows(named=True))
     extra_keys: list[str] = []
@@ -170,7 +172,8 @@ def encode(playlists: list[Playlist]) -> bytes:
                 extra_keys.append(key)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; quotes any \r or \n
-    writer.writerow([*_WRITE_COLUMNS, *extra_keys])
+    header = [*_WRITE_COLUMNS, *extra_keys]
+    writer.writerow(header if raw else [neutralise(h) for h in header])
     for row in rows:
         extras = extras_dict(row["extras"])
         cells = []
@@ -185,7 +188,7 @@ def encode(playlists: list[Playlist]) -> bytes:
             else:
                 cells.append("" if value is None else str(value))
         cells.extend(extras.get(key, "") for key in extra_keys)
-        writer.writerow(cells)
+        writer.writerow(cells if raw else [neutralise(c) for c in cells])
     return out.getvalue().encode("utf-8")
 
 
@@ -196,3 +199,8 @@ def sniff(head: str) -> bool:
     delimiter = sniff_delimiter(first)
     headers = [h.strip().strip('"') for h in first.split(delimiter)]
     return any(_LOOKUP.get(_header_key(h)) in ("title", "artists") for h in headers)
+
+
+def encode_raw(playlists: list[Playlist]) -> bytes:
+    """Cells exactly as they are, for files read back by programs."""
+    return encode(playlists, raw=True)

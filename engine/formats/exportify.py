@@ -30,6 +30,7 @@ from engine.formats._common import (
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
+from engine.formats.cells import neutralise
 from engine.formats.csv_generic import read_rows
 from engine.frame import extras_dict
 
@@ -115,7 +116,8 @@ def decode(data: bytes, source: str) -> list[Playlist]:
     return [Playlist(name=None, tracks=records_frame(records))]
 
 
-def encode(playlists: list[Playlist]) -> bytes:
+def encode(playlists: list[Playlist], *, raw: bool = False) -> bytes:
+    """CSV for people (formula-like cells neutralised), or ``raw`` for round-trips."""
     playlist = merged(playlists)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
@@ -125,7 +127,8 @@ def encode(playlists: list[Playlist]) -> bytes:
         for key in extras_dict(row["extras"]):
             if key not in WRITE_HEADERS and key not in _FIELDS and key not in extra_keys:
                 extra_keys.append(key)
-    writer.writerow([*WRITE_HEADERS, *extra_keys])
+    header = [*WRITE_HEADERS, *extra_keys]
+    writer.writerow(header if raw else [neutralise(h) for h in header])
     for row in rows:
         extras = extras_dict(row["extras"])
         uri = spotify_uri(row)
@@ -140,7 +143,8 @@ def encode(playlists: list[Playlist]) -> bytes:
             "ISRC": row["isrc"] or "",
         }
         cells = [canonical.get(h, extras.get(h, "")) for h in WRITE_HEADERS]
-        writer.writerow([*cells, *(extras.get(k, "") for k in extra_keys)])
+        line = [*cells, *(extras.get(k, "") for k in extra_keys)]
+        writer.writerow(line if raw else [neutralise(c) for c in line])
     return out.getvalue().encode("utf-8")
 
 
@@ -153,3 +157,8 @@ def sniff(head: str) -> bool:
     first = head.lstrip("\ufeff").split("\n", 1)[0]
     headers = next(csv.reader([first]), [])
     return is_exportify_header([h.strip() for h in headers])
+
+
+def encode_raw(playlists: list[Playlist]) -> bytes:
+    """Cells exactly as they are, for files read back by programs."""
+    return encode(playlists, raw=True)

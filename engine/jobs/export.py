@@ -4,8 +4,9 @@ Parameters: ``out`` (CLI only: a file, or a folder when several playlists or
 ``lake``; without it, jobs write into the user's export area,
 ``engine.userfiles``), ``playlists`` (stored playlist ids; None = all of the
 user's), ``format`` (any ``engine.formats`` writer; default from the file
-name), ``lake``. Every written file is recorded in ``exports``. Re-running
-rewrites the same files (writes are atomic), so it is safe to run twice.
+name), ``lake``, ``raw`` (CSV cells as they are, no formula guard). Every
+written file is recorded in ``exports``. Re-running rewrites the same files
+(writes are atomic), so it is safe to run twice.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
             extension = formats.by_name(fmt).extensions[0] if fmt else ".pif.json"
             path = out / f"{_safe_name(name)}{extension}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        formats.write(frame, path, format=fmt)
+        formats.write(frame, path, format=fmt, raw=bool(params.get("raw")))
         written.append((playlist_id, fmt or formats.detect_format(path), path))
         ctx.progress.advance()
     _record(ctx, written)

@@ -152,6 +152,7 @@ class ExportParams(_Params):
     playlists: list[Id] | None = Field(None, max_length=10_000)
     format: str | None = Field(None, min_length=1, max_length=16)
     lake: bool = False
+    raw: bool = Field(False, description="CSV cells as they are (no formula guard).")
 
     _check_out = field_validator("out")(_local_only)
 
