@@ -66,6 +66,12 @@ SEARCH_LIMIT_MAX: dict[ApiForm, int] = {"2026": 10, "pre-2026": 50}
 _FULL_MARKERS = ("playlist size limit", "maximum number of tracks", "too many items")
 
 
+LIBRARY_URIS_MAX = 40
+"""``/me/library``: at most 40 URIs a request (the 2026 reference)."""
+LIBRARY_IDS_MAX_PRE_2026 = 50
+"""``/me/tracks`` (pre-2026 reference): at most 50 ids a request."""
+
+
 def check_response(response: httpx.Response) -> None:
     """Spot the errors the status alone does not tell: a full playlist (400 with
     Spotify's error object ``{"error": {"status", "message"}}``). Everything else
@@ -236,6 +242,24 @@ class Spotify(ProviderDefaults):
             if saved.get("track")
         ]
         return frame_from(rows)
+
+    def save_liked(self, track_ids: Sequence[str]) -> None:
+        """Save tracks to the liked library: ``PUT /me/library?uris=`` (40 a
+        request; ``PUT /me/tracks`` is deprecated), or ``PUT /me/tracks`` (50)
+        on the pre-2026 API."""
+        self._library("PUT", [_track_uri(t) for t in track_ids], track_ids)
+
+    def remove_liked(self, track_ids: Sequence[str]) -> None:
+        """Remove tracks from the liked library (``DELETE /me/library``)."""
+        self._library("DELETE", [_track_uri(t) for t in track_ids], track_ids)
+
+    def _library(self, method: str, uris: list[str], ids: Sequence[str]) -> None:
+        if self.api_form == "2026":
+            for batch in chunks(uris, LIBRARY_URIS_MAX):
+                self.http.send(method, "/me/library", params={"uris": ",".join(batch)})
+            return
+        for batch in chunks([str(i) for i in ids], LIBRARY_IDS_MAX_PRE_2026):
+            self.http.send(method, "/me/tracks", json={"ids": batch})
 
     def saved_albums(self) -> list[AlbumInfo]:
         params = {"limit": CAPABILITIES.page_size_max, **self._market()}

@@ -309,6 +309,18 @@ class Tidal(ProviderDefaults):
         path = "/userCollectionTracks/me/relationships/items"
         return self._relationship_frame(path, {})
 
+    def save_liked(self, track_ids: Sequence[str]) -> None:
+        """``POST /userCollectionTracks/me/relationships/items`` (the liked tracks)."""
+        path = "/userCollectionTracks/me/relationships/items"
+        for batch in chunks([str(t) for t in track_ids], CAPABILITIES.add_batch_max):
+            self._write("POST", path, {"data": [{"id": t, "type": "tracks"} for t in batch]})
+
+    def remove_liked(self, track_ids: Sequence[str]) -> None:
+        """``DELETE /userCollectionTracks/me/relationships/items``."""
+        path = "/userCollectionTracks/me/relationships/items"
+        for batch in chunks([str(t) for t in track_ids], CAPABILITIES.remove_batch_max):
+            self._write("DELETE", path, {"data": [{"id": t, "type": "tracks"} for t in batch]})
+
     def saved_albums(self) -> list[AlbumInfo]:
         path = "/userCollectionAlbums/me/relationships/items"
         albums = []

@@ -40,13 +40,21 @@ def _member_row(session: Session, user_id: int, spec: Mapping[str, Any]) -> Sync
     if spec.get("account_id") is None:
         raise UsageError(f"a {kind} member needs an account_id")
     account_id = int(spec["account_id"])
-    get_owned(
+    account = get_owned(
         session,
         ProviderAccount,
         account_id,
         user_id=user_id,
         missing=f"no provider account {account_id}",
     )
+    if kind == "liked":
+        from engine.providers import provider_class
+
+        if not hasattr(provider_class(account.provider), "save_liked"):
+            raise UsageError(
+                f"{account.provider} documents no endpoint to save liked tracks: "
+                "use one of its playlists as the member instead"
+            )
     playlist = spec.get("playlist_id")
     if kind == "playlist" and not playlist:
         raise UsageError("a playlist member needs a playlist_id")

@@ -119,3 +119,71 @@ def test_removal_guard_stops_every_write_and_leaves_a_review(
         assert confirmed["applied"]
         assert scene.keys_of("spotify") == [] and scene.keys_of("deezer") == []
         runtime.close()
+
+
+def test_liked_libraries_mirror_through_the_library_endpoints(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from engine.demo import connect_sandbox_account
+    from engine.errors import UsageError
+    from engine.store.sync_groups import create_group
+
+    sandbox = make_sandbox(30)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        accounts = {
+            p: connect_sandbox_account(runtime, sandbox, user, p)
+            for p in ("spotify", "tidal", "deezer")
+        }
+        isrcs = [f"QZTST26{n:05d}" for n in range(30)]
+
+        def sid(provider: str, isrc: str) -> str:
+            return sandbox.catalog.by_isrc(provider, isrc)[0].id_for(provider)
+
+        sandbox.seed_library("spotify", "demo-user", liked=[sid("spotify", i) for i in isrcs[:10]])
+        sandbox.seed_library("tidal", "demo-user", liked=[sid("tidal", i) for i in isrcs[5:12]])
+        with (
+            session_scope(runtime.engine) as session,
+            pytest.raises(UsageError, match="documents no endpoint"),
+        ):
+            create_group(
+                session,
+                user,
+                "deezer-liked",
+                [
+                    {"kind": "liked", "account_id": accounts["spotify"]},
+                    {"kind": "liked", "account_id": accounts["deezer"]},
+                ],
+            )
+        with session_scope(runtime.engine) as session:
+            group = int(
+                create_group(
+                    session,
+                    user,
+                    "liked",
+                    [{"kind": "liked", "account_id": accounts[p]} for p in ("spotify", "tidal")],
+                ).id
+            )
+        run_group(runtime, user, group)
+        sandbox.log.clear()
+        run_group(runtime, user, group, apply=True)
+        writes = [(r.provider, r.method, r.path) for r in sandbox.log.records if r.method != "GET"]
+        assert writes  # through the liked-library endpoints, never a playlist
+        assert all(
+            w[2].endswith(("/me/library", "/userCollectionTracks/me/relationships/items"))
+            for w in writes
+        ), writes
+
+        def liked(provider: str) -> set[str]:
+            library = sandbox.state.library(provider, "demo-user").liked
+            found = (sandbox.catalog.track(provider, t) for t, _ in library)
+            return {t.isrc for t in found if t is not None and t.isrc}
+
+        assert liked("spotify") == liked("tidal") == set(isrcs[:12])
+        with sandbox.state.lock:  # unliked on TIDAL: unliked on Spotify next run
+            lib = sandbox.state.library("tidal", "demo-user")
+            lib.liked = [e for e in lib.liked if e[0] != sid("tidal", isrcs[0])]
+        run_group(runtime, user, group, apply=True)
+        assert liked("spotify") == liked("tidal") == set(isrcs[1:12])
+        runtime.close()
