@@ -20,7 +20,7 @@ from engine.auth import (
     save_app_credentials,
     start_connect,
 )
-from engine.errors import CrossfadeError
+from engine.errors import CrossfadeError, UsageError
 from engine.runtime import Runtime
 from engine.store.db import session_scope
 from pages import _ui
@@ -33,6 +33,11 @@ BADGES = {
     "disconnected": ":gray-badge[disconnected]",
     "not connected": ":gray-badge[not connected]",
 }
+
+OPERATOR_SETS_APPS = (
+    "App credentials are set once for everyone by the operator "
+    "(`crossfade apps set PROVIDER --client-id ID`)."
+)
 
 
 def _notice() -> None:
@@ -82,6 +87,9 @@ def _disconnect(rt: Runtime, user: CurrentUser, provider: str) -> None:
 
 def _save_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
     prefix = f"cf_app_{provider}_"
+    if rt.settings.oidc_enabled:  # multi-user: the installation's, set by the operator
+        st.session_state["cf_conn_notice"] = UsageError(OPERATOR_SETS_APPS)
+        return
     try:
         ring = load_key_ring(rt.settings)
         with session_scope(rt.engine) as session:
@@ -139,6 +147,10 @@ def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStat
         url = st.session_state.get(f"cf_conn_url_{provider}")
         if url:
             st.link_button(f"Continue to {name} to sign in ↗", url, type="primary")
+        if rt.settings.oidc_enabled:  # app credentials belong to the installation
+            if item.app is None:
+                st.caption(OPERATOR_SETS_APPS)
+            return
         if item.app is None:
             st.caption("Add your app's credentials below first.")
         with st.expander(

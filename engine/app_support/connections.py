@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.auth import AccountInfo, list_account_info
 from engine.auth.states import hash_state
+from engine.auth.tokens import installation_app
 from engine.providers import PROVIDERS
 from engine.runtime import Runtime
-from engine.store.models import OAuthState, ProviderApp
+from engine.store.models import OAuthState
 
 CONNECTIONS_PATH = "connections"
 """URL path of the Connections page: the redirect URI providers send users back to."""
@@ -46,13 +46,14 @@ class ProviderStatus:
 def provider_statuses(runtime: Runtime, user_id: int) -> list[ProviderStatus]:
     """One entry per known provider, connected or not."""
     accounts = {a.provider: a for a in list_account_info(runtime, user_id)}
-    with Session(runtime.engine) as session:
-        apps = {
-            row.provider: AppInfo(
-                row.provider, row.client_id, row.client_secret_enc is not None, row.redirect_uri
-            )
-            for row in session.scalars(select(ProviderApp).where(ProviderApp.user_id == user_id))
-        }
+    apps: dict[str, AppInfo] = {}
+    with runtime.engine.connect() as conn:  # the installation's, the same for every user
+        for provider in sorted(PROVIDERS):
+            row = installation_app(conn, provider)
+            if row is not None:
+                apps[provider] = AppInfo(
+                    provider, row.client_id, row.client_secret_enc is not None, row.redirect_uri
+                )
     return [ProviderStatus(p, accounts.get(p), apps.get(p)) for p in sorted(PROVIDERS)]
 
 

@@ -19,12 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import select
-
 from engine.auth.oauth import finish_connect, start_connect
 from engine.errors import AuthError, UsageError
 from engine.runtime import Runtime
-from engine.store.models import ProviderApp
 
 DEFAULT_PORT = 8765
 """Port of the redirect URI to register: ``http://127.0.0.1:8765/callback``."""
@@ -131,14 +128,13 @@ def loopback_target(saved_redirect_uri: str | None, port: int | None = None) -> 
 
 
 def saved_redirect_uri(runtime: Runtime, user_id: int, provider: str) -> str | None:
-    """The redirect URI saved with the user's app credentials (no decryption)."""
+    """The redirect URI saved with the installation's app credentials (no decryption)."""
+    from engine.auth.tokens import installation_app
+
+    del user_id  # app credentials belong to the installation
     with runtime.engine.connect() as conn:
-        value: str | None = conn.execute(
-            select(ProviderApp.redirect_uri).where(
-                ProviderApp.user_id == user_id, ProviderApp.provider == provider
-            )
-        ).scalar_one_or_none()
-    return value
+        row = installation_app(conn, provider)
+    return None if row is None else row.redirect_uri
 
 
 def connect_with_loopback(

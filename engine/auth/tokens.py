@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from engine.auth.crypto import Binding, KeyRing, load_key_ring
@@ -48,6 +48,19 @@ def app_binding(app_id: int, provider: str) -> Binding:
 # -- app credentials -----------------------------------------------------------------
 
 
+def installation_app(conn: Connection | Session, provider: str) -> Any:
+    """The installation's ``provider_apps`` row for ``provider`` (the newest if
+    an older store kept one per user), or None."""
+    table = ProviderApp.__table__
+    query = (
+        select(table)
+        .where(table.c.provider == provider)
+        .order_by(table.c.updated_at.desc(), table.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).one_or_none()
+
+
 def save_app_credentials(
     session: Session,
     ring: KeyRing,
@@ -58,16 +71,21 @@ def save_app_credentials(
     client_secret: str | None,
     redirect_uri: str | None = None,
 ) -> int:
-    """Create or replace the user's app registration for ``provider``; its id."""
+    """Create or replace the installation's app registration for ``provider``
+    (app credentials belong to the installation, accounts to users); its id.
+    ``user_id`` records who saved it (the operator)."""
     if not client_id.strip():
         raise UsageError(f"{provider}: the client id must not be empty")
-    app = session.scalars(
-        select(ProviderApp).where(ProviderApp.user_id == user_id, ProviderApp.provider == provider)
-    ).one_or_none()
+    current = installation_app(session, provider)
+    app = session.get(ProviderApp, current.id) if current is not None else None
     if app is None:
         app = ProviderApp(user_id=user_id, provider=provider, client_id=client_id.strip())
         session.add(app)
         session.flush()
+    # one registration per provider: older per-user rows go
+    session.execute(
+        delete(ProviderApp).where(ProviderApp.provider == provider, ProviderApp.id != app.id)
+    )
     app.client_id = client_id.strip()
     app.client_secret_enc = (
         ring.encrypt(client_secret, app_binding(app.id, provider)) if client_secret else None
@@ -80,16 +98,16 @@ def save_app_credentials(
 
 
 def load_app_credentials(
-    conn: Connection | Session, ring: KeyRing, *, user_id: int, provider: str
+    conn: Connection | Session, ring: KeyRing, *, user_id: int | None = None, provider: str
 ) -> AppCredentials:
-    """The user's app registration, or UsageError saying how to add one."""
-    table = ProviderApp.__table__
-    app = conn.execute(
-        select(table).where(table.c.user_id == user_id, table.c.provider == provider)
-    ).one_or_none()
+    """The installation's app registration for ``provider`` (the same for every
+    user; ``user_id`` is not needed), or UsageError saying how to add one."""
+    del user_id  # app credentials belong to the installation
+    app = installation_app(conn, provider)
     if app is None:
         raise UsageError(
-            f"no {provider} app credentials: register an app (see docs/connecting.md) and run "
+            f"no {provider} app credentials: the operator registers an app "
+            f"(see docs/connecting.md) and runs "
             f"`crossfade apps set {provider} --client-id ID --client-secret SECRET`"
         )
     secret = (

@@ -29,7 +29,10 @@ from engine.store.db import session_scope
 from engine.store.models import ProviderApp
 from engine.store.users import local_user
 
-apps_app = typer.Typer(help="Your own app credentials for each provider.", no_args_is_help=True)
+apps_app = typer.Typer(
+    help="The installation's app credentials for each provider (set by the operator).",
+    no_args_is_help=True,
+)
 keys_app = typer.Typer(help="Keys that encrypt tokens at rest.", no_args_is_help=True)
 
 
@@ -123,7 +126,8 @@ def apps_set_command(
         None, "--redirect-uri", help=f"Default http://127.0.0.1:{DEFAULT_PORT}{DEFAULT_PATH}."
     ),
 ) -> None:
-    """Save your own app credentials for a provider (the secret is encrypted)."""
+    """Save this installation's app credentials for a provider, used by every
+    user's connect (the secret is encrypted)."""
     cli = state(ctx)
     name = _provider(provider)
     ring = load_key_ring(cli.settings)
@@ -145,11 +149,7 @@ def apps_list_command(ctx: typer.Context) -> None:
     """List saved app credentials (client id, redirect URI; never the secret)."""
     cli = state(ctx)
     with session_scope(cli.runtime.engine) as session:
-        apps = session.scalars(
-            select(ProviderApp)
-            .where(ProviderApp.user_id == local_user(session).id)
-            .order_by(ProviderApp.provider)
-        ).all()
+        apps = session.scalars(select(ProviderApp).order_by(ProviderApp.provider)).all()
         rows = [
             (a.provider, a.client_id, a.client_secret_enc is not None, a.redirect_uri) for a in apps
         ]

@@ -67,7 +67,9 @@ class ApiToken(Base):
 
 
 class ProviderApp(Base):
-    """A user's own app credentials for one provider (client id + encrypted secret)."""
+    """The installation's app credentials for one provider (client id + encrypted
+    secret), used by every user's connect; ``user_id`` is who saved them. One row
+    per provider (``engine.auth.tokens.save_app_credentials``)."""
 
     __tablename__ = "provider_apps"
     __table_args__ = (UniqueConstraint("user_id", "provider"),)

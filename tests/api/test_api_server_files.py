@@ -294,6 +294,49 @@ def test_token_is_checked_before_the_query(world: World) -> None:
     assert httpx.get(f"{world.api.url}/health?x=1", timeout=30).status_code == 422
 
 
+def test_operator_sets_app_credentials_once_for_every_user(world: World) -> None:
+    """``crossfade apps set`` (the operator, once) lets every user connect;
+    the second user's connect answered 409 before. Accounts stay per user."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import parse_qs, urlsplit
+
+    def connect(client: httpx.Client) -> httpx.Response:
+        body = {"redirect_uri": f"{world.api.url}/oauth/deezer/callback"}
+        return client.post("/accounts/deezer/connect", json=body)
+
+    def crossfade(*args: str) -> str:
+        env = {
+            **os.environ,
+            "CROSSFADE_ENV": "test",
+            "CROSSFADE_DATA_DIR": str(world.data.runtime.settings.data_dir),
+            "DATABASE_URL": world.data.runtime.settings.sqlalchemy_url,
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "engine", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    _problem(connect(world.alice), 409)
+    crossfade("apps", "set", "deezer", "--client-id", "1234", "--client-secret", "s3cret")
+    for client in (world.alice, world.bob):
+        started = connect(client)
+        assert started.status_code == 201, started.text
+        query = parse_qs(urlsplit(started.json()["authorize_url"]).query)
+        assert query["app_id"] == ["1234"]
+    assert "deezer   1234  (secret set" in crossfade("apps", "list")
+    # accounts stay per user: Alice has none, Bob his seeded ones
+    assert world.alice.get("/accounts").json() == []
+    assert {a["provider"] for a in world.bob.get("/accounts").json()} == {"deezer", "spotify"}
+
+
 def _alice_playlist(world: World) -> int:
     items = world.alice.get("/playlists").json()["items"]
     return int(items[0]["id"])
