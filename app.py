@@ -14,6 +14,7 @@ navigation = st.navigation(
                 "pages/library.py", title="Library", icon=":material/library_music:", default=True
             ),
             st.Page("pages/transfer.py", title="Transfer", icon=":material/swap_horiz:"),
+            st.Page("pages/sync_groups.py", title="Sync groups", icon=":material/sync:"),
             st.Page("pages/review.py", title="Review", icon=":material/fact_check:"),
         ],
         "Work": [

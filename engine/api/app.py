@@ -11,6 +11,7 @@ from engine.api import (
     problems,
     routes_connect,
     routes_exports,
+    routes_groups,
     routes_jobs,
     routes_library,
     routes_reviews,
@@ -62,6 +63,7 @@ def create_app(
         routes_uploads,
         routes_reviews,
         routes_exports,
+        routes_groups,
     ):
         # any operation may get a malformed body (400), invalid input (422)
         # or find the API switched off (503)

@@ -39,6 +39,7 @@ def submit_run(
     confirm_removals: bool = False,
     slot: datetime | None = None,
     start: bool = True,
+    local: bool = True,
 ) -> str:
     """The job id of one run of ``group_id`` (dry unless ``apply``)."""
     params: dict[str, object] = {"group_id": int(group_id), "dry_run": not apply}
@@ -49,4 +50,6 @@ def submit_run(
         key = f"{KIND}:{group_id}:slot:{slot.isoformat()}"
     else:
         key = f"{KIND}:{group_id}:run:{uuid.uuid4().hex}"
-    return submit(runtime, KIND, params, user_id=user_id, idempotency_key=key, start=start)
+    return submit(
+        runtime, KIND, params, user_id=user_id, idempotency_key=key, start=start, local=local
+    )
