@@ -240,5 +240,30 @@ def schedule(
     typer.echo(json.dumps(done))
 
 
+library_app = typer.Typer(
+    help="Whole libraries: liked tracks into liked tracks.", no_args_is_help=True
+)
+
+
+@library_app.command("migrate")
+def library_migrate(
+    ctx: typer.Context,
+    source: int = typer.Option(..., "--from", help="Source provider account id."),
+    target: int = typer.Option(..., "--to", help="Target provider account id."),
+    apply: bool = typer.Option(False, "--apply", help="Save them (default: dry run, counts only)."),
+) -> None:
+    """Liked tracks into the target's liked library (a playlist where the provider has none)."""
+    from engine.jobs import submit
+
+    runtime = state(ctx).runtime
+    params = {"source_account_id": source, "target_account_id": target, "dry_run": not apply}
+    job_id = submit(
+        runtime, "library", params, user_id=_user_id(runtime), start=runtime.redis is not None
+    )
+    typer.echo(f"job {job_id} (library)", err=True)
+    typer.echo(json.dumps(_wait(runtime, job_id), indent=2))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="sync-group")
+    app.add_typer(library_app, name="library")

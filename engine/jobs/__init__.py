@@ -9,7 +9,7 @@ Public API (the CLI, the app and the HTTP API call only these):
 """
 
 from engine.jobs.control import cancel, job_row, list_jobs, retry
-from engine.jobs.group_runs import SyncGroupParams
+from engine.jobs.group_runs import LibraryParams, SyncGroupParams
 from engine.jobs.progress import ProgressReporter, follow, read_progress
 from engine.jobs.runner import JOB_KINDS, JobContext, dispatch, register_kind, run_job
 from engine.jobs.submit import derive_key, submit
@@ -17,6 +17,7 @@ from engine.jobs.submit import derive_key, submit
 register_kind(
     "sync_group", "engine.jobs.group_sync:run", feature="feature.sync", params=SyncGroupParams
 )
+register_kind("library", "engine.jobs.library:run", feature="feature.migrate", params=LibraryParams)
 
 __all__ = [
     "JOB_KINDS",

@@ -30,6 +30,14 @@ class SyncGroupParams(_Params):
     scheduled: bool = False
 
 
+class LibraryParams(_Params):
+    """Parameters of a ``library`` job (``engine.jobs.library``)."""
+
+    source_account_id: Id
+    target_account_id: Id
+    dry_run: bool = True
+
+
 def submit_run(
     runtime: Runtime,
     user_id: int,

@@ -1,0 +1,82 @@
+"""Job ``library``: liked tracks into the target's liked library (TIDAL), or
+into one named playlist where the provider documents no liked-track write
+(Deezer); a dry run counts each kind; a re-run saves nothing twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from group_helpers import make_sandbox
+from jobs_helpers import ensure_user, make_runtime
+
+from engine.demo import connect_sandbox_account
+from engine.jobs import job_row, run_job, submit
+from engine.sandbox.server import SandboxServer
+
+
+def test_liked_into_liked_library_and_playlist_fallback(sqlite_url: str, tmp_path: Path) -> None:
+    sandbox = make_sandbox(40)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        accounts = {
+            p: connect_sandbox_account(runtime, sandbox, user, p)
+            for p in ("spotify", "tidal", "deezer")
+        }
+        isrcs = [f"QZTST26{n:05d}" for n in range(12)]
+
+        def sid(provider: str, isrc: str) -> str:
+            return sandbox.catalog.by_isrc(provider, isrc)[0].id_for(provider)
+
+        sandbox.seed_library("spotify", "demo-user", liked=[sid("spotify", i) for i in isrcs])
+        sandbox.seed_library("tidal", "demo-user", liked=[sid("tidal", isrcs[0])])
+        sandbox.seed_library(
+            "spotify",
+            "demo-user",
+            saved_albums=[sandbox.catalog.by_isrc("spotify", isrcs[0])[0].album_ids["spotify"]],
+        )
+
+        def job(target: str, *, dry_run: bool, key: str) -> dict:  # type: ignore[type-arg]
+            params = {
+                "source_account_id": accounts["spotify"],
+                "target_account_id": accounts[target],
+                "dry_run": dry_run,
+            }
+            job_id = submit(
+                runtime, "library", params, user_id=user, idempotency_key=key, start=False
+            )
+            assert run_job(runtime, job_id) == "succeeded", job_row(runtime, job_id)["error"]
+            return dict(job_row(runtime, job_id)["result"])
+
+        dry = job("tidal", dry_run=True, key="d1")
+        assert dry["liked"] == {
+            "source": 12,
+            "matched": 12,
+            "already_there": 1,
+            "to_add": 11,
+            "not_available": 0,
+            "review": 0,
+            "into": "liked library",
+        }
+        assert dry["albums"]["source"] == 1
+        assert sandbox.state.library("tidal", "demo-user").liked[1:] == []  # dry: untouched
+        sandbox.log.clear()
+        done = job("tidal", dry_run=False, key="a1")
+        assert done["liked"]["added"] == 11
+        paths = {r.path for r in sandbox.log.records if r.method != "GET"}
+        assert paths == {"/tidal/v2/userCollectionTracks/me/relationships/items"}, paths
+        liked = {
+            sandbox.catalog.track("tidal", t).isrc
+            for t, _ in sandbox.state.library("tidal", "demo-user").liked
+        }  # type: ignore[union-attr]
+        assert liked == set(isrcs)
+        assert job("tidal", dry_run=False, key="a2")["liked"]["to_add"] == 0  # nothing twice
+
+        fallback = job("deezer", dry_run=False, key="z1")
+        assert "documents no endpoint" in fallback["liked"]["into"]
+        playlist = fallback["liked"]["playlist_id"]
+        assert len(sandbox.playlist_track_ids("deezer", playlist)) == 12
+        again = job("deezer", dry_run=False, key="z2")
+        assert again["liked"]["to_add"] == 0
+        assert len(sandbox.playlist_track_ids("deezer", playlist)) == 12
+        runtime.close()
