@@ -9,7 +9,9 @@ target part records its playlist id and how many items are confirmed there.
 A resumed run first reconciles with the target's actual contents (the last add
 may have landed before the crash), then adds the rest in batches of the
 target's maximum. Sources longer than the target's maximum playlist size are
-split into numbered parts.
+split into numbered parts; a playlist the provider reports full at a size no
+document gave starts the next part ("Name (2)"), and a track the target refuses
+is reported and skipped (``engine.jobs.parts``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from engine.errors import JobError, UsageError
 from engine.jobs.connect import open_account
+from engine.jobs.parts import PlanChanged, add_in_batches, learned_part_name, part_cap
 from engine.jobs.plan import REVIEW_POLICIES, load_plan, load_source, make_plan
 from engine.jobs.report import write_report
 from engine.jobs.runner import JobContext
@@ -91,16 +94,29 @@ def run(ctx: JobContext) -> dict[str, Any]:
                 parts=[{"playlist_id": None, "confirmed": 0} for _ in range(count)],
                 quota=quota_plan(caps, searches=searches, adds=len(target_ids), parts=count),
             )
-        plan = load_plan(ctx.runtime, ctx.job_id)
-        target_ids = [row["target_id"] for row in plan if row["target_id"]]
-        parts = split_parts(target_ids, caps.max_playlist_size)
         quota = ctx.checkpoint.get("quota") or {}
         if quota.get("days"):
             ctx.progress.note(f"needs {quota['units']} quota units: about {quota['days']} day(s)")
-        done_before = sum(int(p["confirmed"]) for p in ctx.checkpoint["parts"])
-        ctx.progress.phase("adding", total=len(target_ids), done=done_before)
-        for index, part in enumerate(parts):
-            _migrate_part(ctx, target, index, part, len(parts))
+        while True:  # again whenever a full playlist or a refused track changed the plan
+            plan = load_plan(ctx.runtime, ctx.job_id)
+            target_ids = [row["target_id"] for row in plan if row["target_id"]]
+            parts = split_parts(target_ids, part_cap(ctx, caps.max_playlist_size))
+            states = ctx.checkpoint["parts"]
+            states.extend(
+                {"playlist_id": None, "confirmed": 0} for _ in range(len(parts) - len(states))
+            )
+            while len(states) > len(parts) and states[-1]["playlist_id"] is None:
+                states.pop()  # a part the plan no longer needs (never started)
+            done_before = sum(int(p["confirmed"]) for p in states)
+            ctx.progress.phase("adding", total=len(target_ids), done=done_before)
+            try:
+                for index, part in enumerate(parts):
+                    _migrate_part(ctx, target, index, part, len(parts))
+            except PlanChanged:
+                continue
+            break
+        if any(row["status"] == "rejected" for row in plan):
+            write_report(ctx, plan, target.name)  # the refused tracks, with the reason
         playlists = [p["playlist_id"] for p in ctx.checkpoint["parts"]]
     statuses = [row["status"] for row in plan]
     return {
@@ -112,6 +128,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
         "pending_review": statuses.count("pending"),
         "not_available": statuses.count("not_available"),
         "duplicates": statuses.count("duplicate"),
+        "rejected": statuses.count("rejected"),
+        "failed_searches": sum(
+            1 for row in plan if str(row.get("reason") or "").startswith("search failed")
+        ),
         "report": ctx.checkpoint.get("report"),
         "quota": ctx.checkpoint.get("quota"),
     }
@@ -126,7 +146,9 @@ def _find_or_create(ctx: JobContext, target: Provider, index: int, count: int) -
     """The part's target playlist. A playlist created just before a crash (its id
     not yet checkpointed) is found again, not created twice: by the marker in its
     description, or as the one playlist of that name that did not exist before."""
-    name = part_name(str(ctx.checkpoint["name"]), index, count)
+    base = str(ctx.checkpoint["name"])
+    learned = "learned_cap" in ctx.checkpoint
+    name = learned_part_name(base, index) if learned else part_name(base, index, count)
     marker = _marker(ctx, index)
     parts = ctx.checkpoint["parts"]
     state = parts[index]
@@ -158,14 +180,7 @@ def _migrate_part(
         ctx.progress.advance(confirmed - int(state["confirmed"]))
         state["confirmed"] = confirmed
         ctx.save_checkpoint(parts=parts)
-    batch_size = max(1, target.capabilities.add_batch_max)
-    while confirmed < len(wanted):
-        batch = wanted[confirmed : confirmed + batch_size]
-        target.add_items(playlist_id, batch)
-        confirmed += len(batch)
-        state["confirmed"] = confirmed
-        ctx.progress.advance(len(batch))
-        ctx.save_checkpoint(parts=parts)
+    add_in_batches(ctx, target, playlist_id, wanted, state)
 
 
 def reconcile(target: Provider, playlist_id: str, wanted: list[str]) -> int:

@@ -26,7 +26,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import UsageError
+from engine.jobs.duplicates import mark_duplicates, source_key
 from engine.jobs.evidence import review_evidence
+from engine.jobs.isolation import search_failure, track_errors
 from engine.jobs.runner import JobContext
 from engine.jobs.search_ladder import (
     SEARCH_LIMIT,
@@ -196,11 +198,14 @@ class CandidateLog:
         isrcs: list[str] | None = None,
         query: str | None = None,
         rung: str | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
         rows = candidate_rows(frame)
         data: dict[str, Any] = {"rows": rows}
         if rung is not None:
             data["rung"] = rung
+        if errors:  # a per-track 404/400: the track is reported, the job goes on
+            data["errors"] = errors
         if isrcs is not None:
             data["isrcs"] = isrcs
             self.isrcs_done.update(isrcs)
@@ -300,26 +305,36 @@ def make_plan(
 
     config = load_match_config(ctx.runtime.engine, ctx.user_id)
     target = provider.name
-    source = source.with_columns(pl.col("id").cast(pl.Utf8))
-    candidates, trails = gather_candidates(ctx, provider, source, config)
+    source = source.with_columns(pl.col("id").cast(pl.Utf8), _key=source_key())
+    candidates, trails = gather_candidates(ctx, provider, source.drop("_key"), config)
     ctx.progress.phase("matching", total=source.height)
+    # Each distinct source track is resolved once and its decision reused by every
+    # identical row: two copies of a song never end up on two editions of it.
+    firsts = source.unique("_key", keep="first", maintain_order=True)
     rules = curator_rules(
         ctx,
-        [int(t) for t in source["track_id"].to_list()],
+        [int(t) for t in firsts["track_id"].to_list()],
         target,
-        source.select("id", "track_id"),
+        firsts.select("id", "track_id"),
     )
-    result = match(source, candidates, config=config, rules=rules)
+    result = match(firsts.drop("_key"), candidates, config=config, rules=rules)
     decided = decide(result, policy)
-    by_source = review_evidence(source, candidates, decided, target, config)
+    by_source = review_evidence(firsts.drop("_key"), candidates, decided, target, config)
+    key_of = dict(firsts.select("id", "_key").iter_rows())
+    by_key = {key_of[source_id]: found for source_id, found in by_source.items()}
     evidence = {  # the evidence of each pending review, by source track id
-        int(track_id): by_source[str(source_id)]
-        for source_id, track_id in source.select("id", "track_id").iter_rows()
-        if str(source_id) in by_source
+        int(track_id): by_key[key]
+        for track_id, key in source.select("track_id", "_key").iter_rows()
+        if key in by_key
     }
+    decided = decided.with_columns(
+        _key=pl.col("source_id").replace_strict(key_of, return_dtype=pl.Utf8)
+    ).drop("source_id")
+    errors = track_errors(ctx.runtime, ctx.job_id)
+    failures = {sid: search_failure(errors, steps) for sid, steps in trails.items()}
     joined = (
-        source.select("id", "position", "track_id", "title", "artists", "isrc")
-        .join(decided.rename({"source_id": "id"}), on="id", how="left")
+        source.select("id", "position", "track_id", "title", "artists", "isrc", "_key")
+        .join(decided, on="_key", how="left")
         .with_columns(
             queries=pl.col("id").replace_strict(
                 {k: trail_text(v) for k, v in trails.items()}, default="", return_dtype=pl.Utf8
@@ -342,15 +357,11 @@ def make_plan(
             "status": r["status"],
             "alternatives": [a["catalog_id"] for a in (r.get("alternatives") or [])][:3],
             "queries": r["queries"],
+            "reason": failures.get(str(r["id"])) if r["status"] == "not_available" else None,
         }
         for r in rows
     ]
-    seen: set[str] = set()
-    for row in plan:  # a target track is added once, at its first position
-        if row["target_id"] in seen:
-            row["status"], row["target_id"] = "duplicate", None
-        elif row["target_id"]:
-            seen.add(row["target_id"])
+    mark_duplicates(plan, candidates)
     ctx.progress.advance(source.height)
     _record(ctx, target, plan, evidence)
     return plan

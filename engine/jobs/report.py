@@ -1,5 +1,7 @@
 """The unmatched-and-review report of a migrate: one CSV row per source track
-that was not added as an automatic match (review, not available, duplicate)."""
+that was not added as an automatic match (review, not available, duplicate,
+rejected by the target), with the reason where one is known (a failed search,
+the position a duplicate repeats, the target's refusal)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ REPORT_COLUMNS = [
     "best_candidate_id",
     "alternatives",
     "queries",
+    "reason",
 ]
 
 
@@ -48,6 +51,7 @@ def report_rows(plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "alternatives": " ".join(row["alternatives"]),
             # the query ladder's trail: each rung's query, its hits and the outcome
             "queries": row.get("queries") or "",
+            "reason": row.get("reason") or "",
         }
         for row in plan
         if not (row["status"] == "matched" and row["decision"] == "auto")

@@ -318,7 +318,10 @@ def _execute(runtime: Runtime, job: Job, lease: Lease) -> str:
         log.warning("job %s: %s; the new holder carries on", job_id, exc)
         return job_state(runtime, job_id)
     except QuotaExceededError as exc:
-        return _wait(runtime, reporter, lease, str(exc), _quota_resets_at(exc))
+        resets_at = _quota_resets_at(exc)
+        if resets_at is None:
+            return _fail(runtime, reporter, lease, exc)
+        return _wait(runtime, reporter, lease, str(exc), resets_at)
     except RETRYABLE_ERRORS as exc:
         if job.attempts >= MAX_ATTEMPTS:
             return _fail(runtime, reporter, lease, exc)
@@ -348,7 +351,10 @@ def _fail(
     state: str = "failed",
 ) -> str:
     if isinstance(exc, CrossfadeError):
-        message = f"{exc.kind}: {exc}"
+        from engine.jobs.isolation import systemic_reason
+
+        why = systemic_reason(exc)
+        message = f"{exc.kind}: {exc}" + (f" (systemic: {why})" if why else "")
     else:  # internal detail (KeyError: 'x', a traceback) stays in the log
         message = f"internal: the job stopped on an unexpected error (logged as job {lease.job_id})"
     reporter.error(message)
@@ -367,13 +373,20 @@ def _wait(
     return job_state(runtime, lease.job_id)
 
 
-def _quota_resets_at(exc: QuotaExceededError) -> datetime:
-    """When a daily quota is spent: the error's own reset time, else the next
-    midnight Pacific time (YouTube's documented reset), plus a minute."""
+DAILY_QUOTA_PROVIDERS = frozenset({"youtube"})
+"""Providers whose spent quota comes back at the next midnight Pacific time."""
+
+
+def _quota_resets_at(exc: QuotaExceededError) -> datetime | None:
+    """When a spent quota comes back: the error's own reset time, else the next
+    midnight Pacific time (plus a minute) for a daily-quota provider (YouTube's
+    documented reset); None when nothing says it ever resets (the job fails)."""
     explicit = getattr(exc, "resets_at", None)
     if isinstance(explicit, datetime):
         return explicit
-    return next_quota_reset(datetime.now(UTC))
+    if exc.provider is None or exc.provider in DAILY_QUOTA_PROVIDERS:
+        return next_quota_reset(datetime.now(UTC))
+    return None
 
 
 def next_quota_reset(now: datetime) -> datetime:

@@ -41,6 +41,7 @@ import polars as pl
 
 from engine.batching import chunks
 from engine.frame import conform
+from engine.jobs.isolation import isolated_lookups, isolated_searches
 from engine.matching import MatchConfig, normalize_frame, score_pairs
 from engine.providers.base import Provider
 
@@ -106,6 +107,7 @@ class CandidateStore(Protocol):
         isrcs: list[str] | None = None,
         query: str | None = None,
         rung: str | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None: ...
 
 
@@ -124,6 +126,7 @@ class MemoryStore:
         isrcs: list[str] | None = None,
         query: str | None = None,
         rung: str | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
         rows = candidate_rows(frame)
         self.rows.extend(rows)
@@ -249,7 +252,8 @@ class Ladder:
         self._phase("looking up ISRCs", len(isrcs), len(isrcs) - len(todo))
         batch = max(caps.isrc_batch_max, 1)
         for chunk in chunks(todo, batch * 10):
-            self.store.add(self.provider.lookup_isrcs(chunk), isrcs=chunk, rung="isrc")
+            for done, frame, errors in isolated_lookups(self.provider, chunk):
+                self.store.add(frame, isrcs=done, rung="isrc", errors=errors)
             self._advance(len(chunk))
         hits: dict[str, list[dict[str, Any]]] = {}
         for row in self.store.rows:
@@ -293,9 +297,11 @@ class Ladder:
         # loses little; each result is logged as soon as its group returns.
         group = max(1, caps.page_size_max // limit)
         for chunk in chunks(todo, group):
-            found = self.provider.search_many(chunk, limit=limit)
-            for query, frame in zip(chunk, found, strict=True):
-                self.store.add(frame, query=query, rung=rung)
+            # one query's 404/400 marks that query, never the group (engine.jobs.isolation)
+            found = isolated_searches(self.provider, chunk, limit)
+            for query, (frame, error) in zip(chunk, found, strict=True):
+                errors = {query: error} if error else None
+                self.store.add(frame, query=query, rung=rung, errors=errors)
             self._advance(len(chunk))
         asked = []
         for query, sids in by_query.items():
