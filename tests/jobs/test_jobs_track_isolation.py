@@ -31,15 +31,17 @@ from engine.store.db import session_scope
 
 
 class RefusingSandbox(Sandbox):
-    """Answers 404 to any search naming ``missing_title`` and 400 to any add
+    """Answers 404 to any search naming one of ``missing`` (every rung of the
+    query ladder asks about the track's title or artist) and 400 to any add
     carrying ``unplayable_id``, the way the real APIs refuse one track."""
 
-    missing_title = ""
+    missing: tuple[str, ...] = ()
     unplayable_id = ""
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         query = request.url.params.get("q") or request.url.path
-        if self.missing_title and self.missing_title in query and request.method == "GET":
+        refused = any(word and word.casefold() in query.casefold() for word in self.missing)
+        if refused and request.method == "GET":
             return httpx.Response(404, json={"error": {"status": 404, "message": "Not found"}})
         body = request.content.decode("utf-8", "replace") if request.method == "POST" else ""
         if self.unplayable_id and self.unplayable_id in body:
@@ -79,10 +81,12 @@ def test_one_bad_search_and_one_refused_add_do_not_sink_the_job(
 ) -> None:
     sandbox = RefusingSandbox.from_catalog(sample_path(CATALOG))
     tracks = sandbox.catalog.listing("spotify")[:30]
-    missing, unplayable = tracks[4], tracks[11]
+    artists = [a for t in sandbox.catalog.listing("spotify") for a in t.artists]
+    missing = next(t for t in tracks[3:] if all(artists.count(a) == 1 for a in t.artists))
+    unplayable = next(t for t in tracks[12:] if t is not missing)
     # no ISRC for the missing one, so it is searched (and its search answers 404)
     records = [_record(t, isrc=t is not missing) for t in tracks]
-    sandbox.missing_title = missing.title
+    sandbox.missing = (missing.title, *missing.artists)
     sandbox.unplayable_id = unplayable.id_for("spotify")
     with SandboxServer(sandbox, port=0) as server:
         runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
