@@ -46,6 +46,7 @@ SPOTIFY_PATHS = [
 ]
 TIDAL_PATHS = [
     "/users/{id}",
+    "/albums",
     "/tracks",
     "/tracks/{id}",
     "/playlists",

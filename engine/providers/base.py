@@ -69,6 +69,7 @@ class AlbumInfo:
     artists: tuple[str, ...] = ()
     upc: str | None = None
     release_date: str | None = None
+    track_count: int | None = None
 
 
 class _Searches(Protocol):

@@ -274,9 +274,42 @@ class Spotify(ProviderDefaults):
                         artists=tuple(a["name"] for a in album.get("artists") or []),
                         upc=(album.get("external_ids") or {}).get("upc"),
                         release_date=album.get("release_date"),
+                        track_count=album.get("total_tracks"),
                     )
                 )
         return albums
+
+    def find_albums(
+        self, *, upc: str | None = None, title: str | None = None, artist: str | None = None
+    ) -> list[AlbumInfo]:
+        """Catalogue albums by barcode (``q=upc:..``, an albums-only filter) or
+        by ``album:``/``artist:`` text, as ``GET /search?type=album`` ranks them."""
+        if upc:
+            query = f"upc:{upc}"
+        elif title:
+            query = f'album:"{title}"' + (f' artist:"{artist}"' if artist else "")
+        else:
+            return []
+        params = {"q": query, "type": "album", "limit": 10, **self._market()}
+        body = self.http.get_json("/search", params)
+        return [
+            AlbumInfo(
+                id=str(album["id"]),
+                title=album.get("name") or "",
+                artists=tuple(a["name"] for a in album.get("artists") or []),
+                upc=upc,
+                release_date=album.get("release_date"),
+                track_count=album.get("total_tracks"),
+            )
+            for album in (body.get("albums") or {}).get("items") or []
+            if album
+        ]
+
+    def save_albums(self, album_ids: Sequence[str]) -> None:
+        """``PUT /me/library?uris=spotify:album:..`` (``PUT /me/albums`` is deprecated)."""
+        uris = [f"spotify:album:{a}" for a in album_ids]
+        for batch in chunks(uris, LIBRARY_URIS_MAX):
+            self.http.send("PUT", "/me/library", params={"uris": ",".join(batch)})
 
     def _search(self, query: str, limit: int) -> list[dict[str, Any]]:
         params = {"q": query, "type": "track", "limit": limit, **self._market()}

@@ -342,9 +342,40 @@ class Tidal(ProviderDefaults):
                         ),
                         upc=attrs.get("barcodeId"),
                         release_date=attrs.get("releaseDate"),
+                        track_count=attrs.get("numberOfItems"),
                     )
                 )
         return albums
+
+    def find_albums(
+        self, *, upc: str | None = None, title: str | None = None, artist: str | None = None
+    ) -> list[AlbumInfo]:
+        """Catalogue albums by barcode (``GET /albums?filter[barcodeId]=..``).
+        A text search of albums (``searchResults/{q}/relationships/albums``) is not
+        used yet: without a barcode nothing is found."""
+        if not upc:
+            return []
+        params = {"filter[barcodeId]": [upc], **self._catalogue_params()}
+        albums = []
+        for doc in self._documents("/albums", params):
+            for album in doc.get("data") or []:
+                attrs = album.get("attributes") or {}
+                albums.append(
+                    AlbumInfo(
+                        id=str(album["id"]),
+                        title=attrs.get("title") or "",
+                        upc=attrs.get("barcodeId"),
+                        release_date=attrs.get("releaseDate"),
+                        track_count=attrs.get("numberOfItems"),
+                    )
+                )
+        return albums
+
+    def save_albums(self, album_ids: Sequence[str]) -> None:
+        """``POST /userCollectionAlbums/me/relationships/items``."""
+        path = "/userCollectionAlbums/me/relationships/items"
+        for batch in chunks([str(a) for a in album_ids], CAPABILITIES.add_batch_max):
+            self._write("POST", path, {"data": [{"id": a, "type": "albums"} for a in batch]})
 
     def lookup_isrcs(self, isrcs: Sequence[str]) -> pl.DataFrame:
         """``GET /tracks?filter[isrc]=..`` with up to ``isrc_batch_max`` ISRCs per call."""

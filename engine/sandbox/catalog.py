@@ -145,6 +145,13 @@ class Album:
     artists: tuple[str, ...]
     release_date: str | None
     track_ids: tuple[str, ...]
+    upc: str = ""
+    """One barcode per release, the same on every provider (derived from it)."""
+
+
+def derive_upc(title: str, artists: tuple[str, ...]) -> str:
+    """A deterministic 12-digit UPC for an album (title + first artist)."""
+    return str(int.from_bytes(_digest("upc", title, *artists[:1])[:8], "big") % 10**12).zfill(12)
 
 
 class Catalog:
@@ -171,7 +178,12 @@ class Catalog:
         album = self._albums[provider].get(album_id)
         ids = (*album.track_ids, track.ids[provider]) if album else (track.ids[provider],)
         self._albums[provider][album_id] = Album(
-            album_id, track.album, track.artists, track.release_date, ids
+            album_id,
+            track.album,
+            track.artists,
+            track.release_date,
+            ids,
+            derive_upc(track.album, track.artists),
         )
 
     def __len__(self) -> int:
@@ -185,6 +197,23 @@ class Catalog:
 
     def album(self, provider: str, album_id: str) -> Album | None:
         return self._albums[provider].get(album_id)
+
+    def albums_by_upc(self, provider: str, upc: str) -> list[Album]:
+        """Albums of ``provider`` with this barcode (leading zeros ignored)."""
+        wanted = upc.strip().lstrip("0")
+        return [a for a in self._albums[provider].values() if a.upc.lstrip("0") == wanted]
+
+    def search_albums(self, provider: str, words: list[str]) -> list[Album]:
+        """Albums whose title or artists contain every word (case-folded)."""
+        folded = [w.casefold() for w in words if w]
+        if not folded:
+            return []
+        hits = []
+        for album in self._albums[provider].values():
+            text = " ".join([album.title, *album.artists]).casefold()
+            if all(w in text for w in folded):
+                hits.append(album)
+        return hits
 
     def listing(self, provider: str) -> list[CatalogTrack]:
         """Every track as ``provider`` lists it (Deezer includes alternates)."""

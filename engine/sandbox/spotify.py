@@ -378,7 +378,8 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
                 f"/albums/{entry[0]}/tracks",
                 lambda tid: self._simple_track(request, tid),
             )
-            obj.update(external_ids={}, copyrights=[], genres=[], label="", popularity=0)
+            upc = {"upc": album.upc} if album and album.upc else {}
+            obj.update(external_ids=upc, copyrights=[], genres=[], label="", popularity=0)
             return {"added_at": iso(entry[1]), "album": obj}
 
         return json_response(200, self.page(request, saved, offset, limit, "/me/albums", render))
@@ -451,6 +452,18 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
         limit = request.int_arg("limit", 5, low=0, high=SEARCH_MAX)
         offset = request.int_arg("offset", 0, low=0, high=SEARCH_OFFSET_MAX)
         body: dict[str, Any] = {}
+        if "album" in types:
+            albums = self._album_hits(query)
+            carried = [("query", query), ("type", ",".join(types))]
+            body["albums"] = self.page(
+                request,
+                albums,
+                offset,
+                limit,
+                "/search",
+                lambda a: self.album_object(request, self._track(a.track_ids[0])),
+                "&" + urlencode(carried),
+            )
         if "track" in types:
             hits = spotify_search(self.state.catalog, self.name, query)
             carried = [("query", query), ("type", ",".join(types))]
@@ -466,6 +479,15 @@ class SpotifyApi(SpotifyObjects, ProviderApi):
                 extra,
             )
         return json_response(200, body)
+
+    def _album_hits(self, query: str) -> list[Any]:
+        """Album search: ``upc:<code>`` (albums only, per the reference) or
+        ``album:``/``artist:`` filters and free words over title and artists."""
+        upc = re.search(r"(?<![\w:])upc:(\S+)", query, re.I)
+        if upc:
+            return self.state.catalog.albums_by_upc(self.name, upc.group(1))
+        words = re.sub(r"(?<![\w:])(album|artist):", " ", query, flags=re.I).replace('"', " ")
+        return self.state.catalog.search_albums(self.name, words.split())
 
     def get_track(self, request: SandboxRequest) -> httpx.Response:
         track = self.state.catalog.track(self.name, request.params["id"])

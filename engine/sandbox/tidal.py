@@ -82,6 +82,10 @@ class TidalApi(TidalLibrary, ProviderApi):
         add("POST", items, self.add_items, _PL_WRITE)
         add("DELETE", items, self.remove_items, _PL_WRITE)
         add("PATCH", items, self.reorder_items, _PL_WRITE)
+        add("GET", "/albums", self.list_albums)
+        albums = "/userCollectionAlbums/{id}/relationships/items"
+        add("POST", albums, self.collect_albums, _COL_WRITE)
+        add("DELETE", albums, self.uncollect_albums, _COL_WRITE)
         liked = "/userCollectionTracks/{id}/relationships/items"
         add("GET", liked, self.collection_tracks, _COL_READ)
         add("POST", liked, self.collect_tracks, _COL_WRITE)
@@ -179,6 +183,24 @@ class TidalApi(TidalLibrary, ProviderApi):
             primary = [(("tracks", t), d) for t, d in zip(tracks, data, strict=True)]
             body["included"] = self.compound(primary, tree)
         return self.doc(200, body)
+
+    def list_albums(self, request: SandboxRequest) -> httpx.Response:
+        """``GET /albums`` by ``filter[barcodeId]`` or ``filter[id]`` (no includes)."""
+        filters = self._filters(request, ("barcodeId", "id", "owners.id"))
+        if not filters:
+            raise ApiError(
+                400,
+                "At least one filter is required: filter[barcodeId], filter[id], filter[owners.id]",
+            )
+        found = []
+        for code in filters.get("barcodeId", []):
+            found.extend(self.state.catalog.albums_by_upc(self.name, code))
+        for album_id in filters.get("id", []):
+            album = self.state.catalog.album(self.name, album_id)
+            if album is not None:
+                found.append(album)
+        data = [self.album_resource(a) for a in found]
+        return self.doc(200, {"data": data, "links": {"self": request.path}})
 
     def get_track(self, request: SandboxRequest) -> httpx.Response:
         tree = self.include_tree(request, "tracks", TRACK_OPTIONS)

@@ -94,7 +94,7 @@ class TidalDocuments:
             "attributes": {
                 "title": album.title,
                 "albumType": "ALBUM",
-                "barcodeId": "",
+                "barcodeId": album.upc,
                 "duration": iso_duration(sum(t.duration_ms for t in tracks)),
                 "explicit": any(t.explicit for t in tracks),
                 "mediaTags": [],

@@ -130,6 +130,37 @@ class TidalLibrary(TidalIncludes):
 
         return self.idempotent(request, action)
 
+    def collect_albums(self, request: SandboxRequest) -> httpx.Response:
+        user_id = self._me(request)
+
+        def action() -> httpx.Response:
+            data, _ = self._payload(request, ADD_MAX, types=("albums",))
+            saved = self.state.library(self.name, user_id).saved_albums
+            have = {e[0] for e in saved}
+            added = []
+            for entry in data:
+                if self.state.catalog.album(self.name, entry["id"]) is None:
+                    raise ApiError(404, f"Album {entry['id']} not found")
+                if entry["id"] not in have:
+                    saved.insert(0, (entry["id"], self.state.clock()))
+                    have.add(entry["id"])
+                    added.append({"id": entry["id"], "type": "albums"})
+            return self.doc(200, {"data": added, "links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
+    def uncollect_albums(self, request: SandboxRequest) -> httpx.Response:
+        user_id = self._me(request)
+
+        def action() -> httpx.Response:
+            data, _ = self._payload(request, ADD_MAX, types=("albums",))
+            gone = {e["id"] for e in data}
+            library = self.state.library(self.name, user_id)
+            library.saved_albums = [e for e in library.saved_albums if e[0] not in gone]
+            return self.doc(200, {"links": {"self": request.path}})
+
+        return self.idempotent(request, action)
+
     def collection_albums(self, request: SandboxRequest) -> httpx.Response:
         tree = self.include_tree(request, "userCollectionAlbums", ("items",))
         user_id = self._me(request)

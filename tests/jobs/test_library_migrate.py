@@ -58,25 +58,65 @@ def test_liked_into_liked_library_and_playlist_fallback(sqlite_url: str, tmp_pat
             "review": 0,
             "into": "liked library",
         }
-        assert dry["albums"]["source"] == 1
+        assert dry["albums"] == {
+            "source": 1,
+            "matched_by_upc": 1,
+            "matched_by_text": 0,
+            "not_found": 0,
+            "to_save": 1,
+        }
         assert sandbox.state.library("tidal", "demo-user").liked[1:] == []  # dry: untouched
         sandbox.log.clear()
         done = job("tidal", dry_run=False, key="a1")
-        assert done["liked"]["added"] == 11
+        assert done["liked"]["added"] == 11 and done["albums"]["added"] == 1
         paths = {r.path for r in sandbox.log.records if r.method != "GET"}
-        assert paths == {"/tidal/v2/userCollectionTracks/me/relationships/items"}, paths
+        assert paths == {
+            "/tidal/v2/userCollectionTracks/me/relationships/items",
+            "/tidal/v2/userCollectionAlbums/me/relationships/items",
+        }, paths
+        [(album_id, _)] = sandbox.state.library("tidal", "demo-user").saved_albums
+        assert album_id == sandbox.catalog.by_isrc("tidal", isrcs[0])[0].album_ids["tidal"]
         liked = {
             sandbox.catalog.track("tidal", t).isrc
             for t, _ in sandbox.state.library("tidal", "demo-user").liked
         }  # type: ignore[union-attr]
         assert liked == set(isrcs)
-        assert job("tidal", dry_run=False, key="a2")["liked"]["to_add"] == 0  # nothing twice
+        twice = job("tidal", dry_run=False, key="a2")  # nothing twice
+        assert twice["liked"]["to_add"] == 0 and twice["albums"]["to_save"] == 0
 
         fallback = job("deezer", dry_run=False, key="z1")
         assert "documents no endpoint" in fallback["liked"]["into"]
+        assert "counted only" in fallback["albums"]["note"]
         playlist = fallback["liked"]["playlist_id"]
         assert len(sandbox.playlist_track_ids("deezer", playlist)) == 12
         again = job("deezer", dry_run=False, key="z2")
         assert again["liked"]["to_add"] == 0
         assert len(sandbox.playlist_track_ids("deezer", playlist)) == 12
+        runtime.close()
+
+
+def test_albums_without_a_barcode_match_by_title_artist_and_track_count(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from engine.jobs.library import _find_album
+    from engine.providers.base import AlbumInfo
+
+    sandbox = make_sandbox(40)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        account = connect_sandbox_account(runtime, sandbox, user, "spotify")
+        track = sandbox.catalog.by_isrc("spotify", "QZTST2600012")[0]
+        album = sandbox.catalog.album("spotify", track.album_ids["spotify"])
+        assert album is not None
+        from engine.jobs.connect import open_account
+
+        with open_account(runtime, account, user_id=user) as spotify:
+            bare = AlbumInfo(
+                id="x", title=album.title, artists=album.artists, track_count=len(album.track_ids)
+            )
+            found, rule = _find_album(spotify, bare)
+            assert found is not None and found.id == album.id and rule == "title+artist+track count"
+            wrong = AlbumInfo(id="y", title=album.title, artists=album.artists, track_count=99)
+            assert _find_album(spotify, wrong) == (None, "not found")
         runtime.close()
