@@ -3,9 +3,14 @@
 Every page lives in ``pages/`` and calls the engine; see docs/app.md.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Crossfade", page_icon=":material/graphic_eq:", layout="wide")
+# a local image: a :material/...: or emoji page icon makes the browser fetch the
+# favicon from a public font/emoji host, which fails on a machine without internet
+ICON = Path(__file__).parent / "static" / "crossfade-icon.png"
+st.set_page_config(page_title="Crossfade", page_icon=str(ICON), layout="wide")
 
 navigation = st.navigation(
     {

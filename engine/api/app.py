@@ -18,6 +18,7 @@ from engine.api import (
     routes_uploads,
 )
 from engine.api.deps import reject_unknown_query, require_flag
+from engine.api.docs import install_docs
 from engine.auth.endpoint import SessionFactory
 from engine.runtime import Runtime
 
@@ -47,7 +48,7 @@ def create_app(
         title="Crossfade API",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served from installed files: engine.api.docs
         redoc_url=None,
         dependencies=[Depends(require_flag("feature.api")), Depends(reject_unknown_query)],
     )
@@ -56,6 +57,7 @@ def create_app(
     app.state.progress_poll_s = progress_poll_s
     app.state.http_factory = http_factory
     problems.install(app)
+    install_docs(app)
     for module in (
         routes_library,
         routes_connect,
