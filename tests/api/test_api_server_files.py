@@ -337,6 +337,31 @@ def test_operator_sets_app_credentials_once_for_every_user(world: World) -> None
     assert {a["provider"] for a in world.bob.get("/accounts").json()} == {"deezer", "spotify"}
 
 
+def test_csv_exports_for_people_are_formula_safe(world: World) -> None:
+    """POST /exports as CSV neutralises a formula title; ``raw`` keeps it."""
+    import csv
+    import io
+
+    from engine.frame import tracks_frame
+
+    evil = '=HYPERLINK("http://evil","x")'
+    with session_scope(world.data.runtime.engine) as session:
+        playlist = repo.create_playlist(session, world.data.user_id, "Evil")
+        snapshot = repo.begin_snapshot(session, playlist.id)
+        ids = repo.upsert_tracks(session, tracks_frame([{"title": evil, "artists": ["+x"]}]))
+        repo.add_snapshot_items(session, snapshot.id, ids)
+        repo.complete_snapshot(session, snapshot.id)
+        playlist_id = playlist.id
+    titles = {}
+    for raw in (False, True):
+        body = {"playlist_id": playlist_id, "format": "csv", "raw": raw}
+        created = world.bob.post("/exports", json=body)
+        assert created.status_code == 201, created.text
+        text = world.bob.get(created.json()["download_url"]).text
+        titles[raw] = next(csv.DictReader(io.StringIO(text)))["title"]
+    assert titles == {False: "'" + evil, True: evil}
+
+
 def _alice_playlist(world: World) -> int:
     items = world.alice.get("/playlists").json()["items"]
     return int(items[0]["id"])
