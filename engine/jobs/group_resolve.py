@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -184,11 +185,7 @@ def _match(ctx: JobContext, provider: Provider, source: pl.DataFrame, result: Re
                 result.ids[str(key)] = None
             if ctx.user_id is None:
                 continue
-            candidates_note = (
-                [{"catalog_id": row["catalog_id"], "score": score}]
-                if status == "pending" and row
-                else []
-            )
+            candidates_note = _review_candidates(row, candidates) if status == "pending" else []
             repo.record_decision(
                 session,
                 ctx.user_id,
@@ -202,3 +199,27 @@ def _match(ctx: JobContext, provider: Provider, source: pl.DataFrame, result: Re
                 candidates=candidates_note,
                 job_id=ctx.job_id,
             )
+
+
+def _review_candidates(
+    row: dict[str, Any] | None, candidates: pl.DataFrame
+) -> list[dict[str, Any]]:
+    """The chosen candidate and its alternatives with their metadata, as the
+    Review page shows them (``id`` = the provider's track id)."""
+    if row is None:
+        return []
+    ids = [str(row["catalog_id"])] + [
+        str(a["catalog_id"]) for a in (row.get("alternatives") or []) if a.get("catalog_id")
+    ]
+    by_id = {
+        str(r["id"]): r
+        for r in candidates.select(
+            "id", "title", "artists", "album", "duration_ms", "isrc"
+        ).to_dicts()
+    }
+    out = []
+    for n, ident in enumerate(dict.fromkeys(ids)):
+        meta = by_id.get(ident, {})
+        score = row["score"] if n == 0 else None
+        out.append({**meta, "id": ident, "score": score})
+    return out[:4]

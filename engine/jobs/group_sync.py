@@ -315,6 +315,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if plan is None:
             plan = make_group_plan(ctx, group, providers)
             _store_plan(ctx, plan)
+            _match_reviews(ctx, group, plan)
         summary = summary_of(plan, dry_run=dry_run)
         if dry_run:
             with session_scope(ctx.runtime.engine) as session:
@@ -348,6 +349,22 @@ def run(ctx: JobContext) -> dict[str, Any]:
             save_base(session, int(group.id), plan["order"], held, ctx.job_id)
     summary["applied"] = done
     return summary
+
+
+def _match_reviews(ctx: JobContext, group: SyncGroup, plan: dict[str, Any]) -> None:
+    """One ``match`` item per member and track waiting for a person (the
+    decision itself is on the Review page; the member gets it next run)."""
+    from engine.store.group_reviews import close_decided_matches, record_match_review
+
+    waiting: set[str] = set()
+    with session_scope(ctx.runtime.engine) as session:
+        for member in plan["members"]:
+            for key, why in (member.get("review") or {}).items():
+                item = record_match_review(
+                    session, group.user_id, int(group.id), ctx.job_id, key, member["label"], why
+                )
+                waiting.add(str(item.detail["key"]))
+        close_decided_matches(session, int(group.id), waiting)
 
 
 def _guard_review(ctx: JobContext, group: SyncGroup, blocked: list[dict[str, Any]]) -> None:

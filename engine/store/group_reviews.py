@@ -21,6 +21,7 @@ from engine.store.owned import get_owned
 
 REVIEW_KINDS = ("removal_guard", "match")
 RESOLUTIONS = ("confirmed", "dismissed")
+"""What a person answers; a ``match`` item a run no longer needs closes as ``decided``."""
 
 
 def _open_item(session: Session, group_id: int, kind: str, key: str) -> SyncGroupReview | None:
@@ -96,3 +97,22 @@ def resolve_item(session: Session, user_id: int, item_id: int, resolution: str) 
     item.resolved_at = datetime.now(UTC)
     item.resolution = resolution
     return item
+
+
+def close_decided_matches(session: Session, group_id: int, still_open: set[str]) -> int:
+    """Close the group's ``match`` items whose track no longer waits (decided on
+    the Review page); returns how many."""
+    rows = session.scalars(
+        select(SyncGroupReview).where(
+            SyncGroupReview.group_id == group_id,
+            SyncGroupReview.kind == "match",
+            SyncGroupReview.resolved_at.is_(None),
+        )
+    ).all()
+    closed = 0
+    for row in rows:
+        if (row.detail or {}).get("key") not in still_open:
+            row.resolved_at = datetime.now(UTC)
+            row.resolution = "decided"
+            closed += 1
+    return closed

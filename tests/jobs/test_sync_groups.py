@@ -187,3 +187,57 @@ def test_liked_libraries_mirror_through_the_library_endpoints(
         run_group(runtime, user, group, apply=True)
         assert liked("spotify") == liked("tidal") == set(isrcs[1:12])
         runtime.close()
+
+
+def test_a_review_level_match_waits_for_a_person_then_lands(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import csv
+
+    from engine.demo import connect_sandbox_account
+    from engine.store import repo
+    from engine.store.sync_groups import create_group
+
+    sandbox = make_sandbox(30)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        account = connect_sandbox_account(runtime, sandbox, user, "spotify")
+        playlist = sandbox.seed_playlist("spotify", "demo-user", "mix", [])
+        path = tmp_path / "mix.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["title", "artist", "album"])
+            out.writerow(["Song 00013", "Artist 13", "Album 0001"])  # clear: auto
+            out.writerow(["Song 0001", "Artist 99", "Whatever"])  # close, not sure: review
+        with session_scope(runtime.engine) as session:
+            group = int(
+                create_group(
+                    session,
+                    user,
+                    "mix",
+                    [
+                        {"kind": "file", "path": str(path)},
+                        {"kind": "playlist", "account_id": account, "playlist_id": playlist},
+                    ],
+                ).id
+            )
+        shown = run_group(runtime, user, group)
+        [spotify] = [m for m in shown["members"] if "spotify" in m["label"]]
+        [review] = spotify["review"]
+        assert review["why"].startswith("review-level match")
+        with session_scope(runtime.engine) as session:
+            [item] = [i for i in open_items(session, user, group) if i["kind"] == "match"]
+            [pending] = repo.pending_reviews(session, user, 0, 10)
+            candidate = pending.candidates[0]
+            assert candidate["id"] and candidate["title"]  # what the Review page shows
+        run_group(runtime, user, group, apply=True)
+        assert len(sandbox.playlist_track_ids("spotify", playlist)) == 1  # only the sure one
+        with session_scope(runtime.engine) as session:  # a person accepts the candidate
+            repo.decide(session, user, pending.id, target_track_id=str(candidate["id"]))
+        run_group(runtime, user, group, apply=True)
+        assert sandbox.playlist_track_ids("spotify", playlist)[-1] == str(candidate["id"])
+        with session_scope(runtime.engine) as session:
+            assert [i for i in open_items(session, user, group) if i["kind"] == "match"] == []
+        assert item["detail"]["track_id"]
+        runtime.close()

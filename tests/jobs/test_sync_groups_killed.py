@@ -83,7 +83,11 @@ def test_sigkilled_group_run_reaches_the_same_end_state(sqlite_url: str, tmp_pat
         edit_members(scene, random.Random(151), EDITS)
         want = expected_order(scene, before)
         job = submit_run(runtime, user, scene.group_id, apply=True, start=False)
-        env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+            "CROSSFADE_JOB_LEASE_S": "1",  # each restart takes over once the killed one's lapses
+        }
         command = [
             sys.executable,
             str(HERE / "kill_worker.py"),
