@@ -22,6 +22,7 @@ import streamlit as st
 
 from engine.app_support import library, preferences, transfer
 from engine.app_support.people import CurrentUser
+from engine.jobs.estimate import estimate_for_account
 from engine.runtime import Runtime
 from pages import _ui
 
@@ -133,6 +134,10 @@ def _dry_run_result() -> None:
     dry = st.session_state.get("cf_tr_dry")
     if not dry:
         return
+    if "quota" in dry:  # a daily-quota target: what the job needs, said up front
+        st.markdown("##### Dry run: quota")
+        st.info(dry["quota"])
+        return
     rows: pl.DataFrame = dry["rows"]
     st.markdown(f"##### Dry run: {dry['previewed']} of {dry['total']} track(s) → {dry['target']}")
     counts = dry["counts"]
@@ -216,15 +221,20 @@ def main() -> None:
     )
     if dry and source is not None:
         with _ui.guarded(), st.spinner("Matching against the target…"):
-            config = preferences.match_config(rt, user.id)
-            result = transfer.dry_run(rt, user.id, source, int(target), config=config)
-            st.session_state["cf_tr_dry"] = {
-                "rows": result.rows,
-                "counts": result.counts(),
-                "previewed": result.previewed,
-                "total": result.source_tracks,
-                "target": result.target_provider,
-            }
+            frame = transfer.source_frame(rt, user.id, source)
+            quota = estimate_for_account(rt, user.id, int(target), frame)
+            if quota is not None:  # searching to preview would spend the quota itself
+                st.session_state["cf_tr_dry"] = {"quota": quota.message()}
+            else:
+                config = preferences.match_config(rt, user.id)
+                result = transfer.dry_run(rt, user.id, source, int(target), config=config)
+                st.session_state["cf_tr_dry"] = {
+                    "rows": result.rows,
+                    "counts": result.counts(),
+                    "previewed": result.previewed,
+                    "total": result.source_tracks,
+                    "target": result.target_provider,
+                }
     nonce = _form_nonce(clicked=bool(go))
     if go and source is not None:
         with _ui.guarded():

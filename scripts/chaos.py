@@ -165,17 +165,19 @@ def store_source(runtime: Runtime, user: int, rows: list[dict[str, Any]]) -> int
 def kill_once(
     runtime: Runtime, job: str, workers: Workers, rng: random.Random, claims_before: int
 ) -> str | None:
-    """Wait until a new runner holds the job and made progress, wait a random
-    moment more, then kill it; returns what was killed (None: the job ended)."""
+    """Wait until a new runner holds the job and is at work (past its start-up),
+    wait a random moment more, then kill it; returns what was killed (None: the
+    job ended first)."""
     while True:
         row = job_row(runtime, job)
         if row["state"] in TERMINAL_STATES:
             return None
         pid = holder_pid(runtime, job)
-        if pid is not None and row["attempts"] > claims_before:
+        working = read_progress(runtime, job)["phase"] not in ("queued", "starting")
+        if pid is not None and row["attempts"] > claims_before and working:
             break
         time.sleep(0.05)
-    time.sleep(rng.uniform(0.2, 2.0))
+    time.sleep(rng.uniform(0.1, 2.5))
     pid = holder_pid(runtime, job)
     if pid is None or job_row(runtime, job)["state"] in TERMINAL_STATES:
         return None

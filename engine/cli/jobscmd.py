@@ -144,6 +144,11 @@ def migrate_command(
     report_dir: Path | None = typer.Option(None, "--report-dir"),
     key: str | None = KEY_OPT,
     detach: bool = DETACH_OPT,
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Start nothing: print what the job needs (quota units and days on YouTube).",
+    ),
 ) -> None:
     """Move a playlist to a provider account."""
     params: dict[str, Any] = {
@@ -155,7 +160,28 @@ def migrate_command(
         params["name"] = name
     if report_dir:
         params["report_dir"] = str(report_dir.resolve())
+    if dry_run:
+        migrate_dry_run(ctx, params)
+        return
     launch(ctx, "migrate", params, key=key, detach=detach)
+
+
+def migrate_dry_run(ctx: typer.Context, params: dict[str, Any]) -> None:
+    """Print the source size and, on a daily-quota target, the units and days the
+    job needs; no job is submitted and no quota is spent."""
+    from engine.app_support.transfer import source_frame
+    from engine.jobs.estimate import estimate_for_account
+
+    runtime = state(ctx).runtime
+    user_id = _user_id(runtime)
+    frame = source_frame(runtime, user_id, params["source"])
+    estimate = estimate_for_account(runtime, user_id, int(params["target_account_id"]), frame)
+    if estimate is None:
+        typer.echo("the target has no daily quota: the job runs without waiting", err=True)
+    else:
+        typer.echo(estimate.message(), err=True)
+    out = {"source_tracks": frame.height, "quota": estimate.as_dict() if estimate else None}
+    typer.echo(json.dumps(out, indent=2))
 
 
 def pull_command(

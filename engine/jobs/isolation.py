@@ -11,7 +11,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -85,6 +85,27 @@ def isolated_lookups(
             if not is_track_error(exc):
                 raise
             out.append(([isrc], empty_tracks(), {f"isrc:{isrc}": reason(exc)}))
+    return out
+
+
+def isolated_lookups_by_id(
+    lookup: Callable[[Sequence[str]], pl.DataFrame], ids: Sequence[str]
+) -> list[tuple[list[str], pl.DataFrame, dict[str, str]]]:
+    """Id lookups as (ids, found, errors) groups, like :func:`isolated_lookups`
+    (errors keyed ``id:<id>``)."""
+    try:
+        return [(list(ids), lookup(ids), {})]
+    except Exception as exc:
+        if not is_track_error(exc):
+            raise
+    out: list[tuple[list[str], pl.DataFrame, dict[str, str]]] = []
+    for one in ids:
+        try:
+            out.append(([one], lookup([one]), {}))
+        except Exception as exc:
+            if not is_track_error(exc):
+                raise
+            out.append(([one], empty_tracks(), {f"id:{one}": reason(exc)}))
     return out
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.errors import JobError, UsageError
 from engine.jobs.connect import open_account
+from engine.jobs.estimate import estimate_quota
 from engine.jobs.parts import PlanChanged, add_in_batches, learned_part_name, part_cap
 from engine.jobs.plan import REVIEW_POLICIES, load_plan, load_source, make_plan
 from engine.jobs.report import write_report
@@ -66,19 +67,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
         if "planned" not in ctx.checkpoint:
             source, source_name, _ = load_source(ctx, dict(params.get("source") or {}))
             name = str(params.get("name") or source_name)
-            estimate = quota_plan(
-                caps,
-                searches=source.height
-                if caps.isrc_lookup == "none"
-                else int(source["isrc"].null_count()),
-                adds=source.height,
-                parts=len(split_parts([""] * source.height, caps.max_playlist_size)),
-            )
-            if estimate["days"]:
-                ctx.progress.note(
-                    f"{target.name} quota: about {estimate['units']} units, "
-                    f"{estimate['days']} day(s) of quota; the job resumes each day"
-                )
+            estimate = estimate_quota(caps, target.name, source, ctx.runtime.settings)
+            if estimate is not None:  # said before the first unit is spent
+                ctx.progress.note(estimate.message())
+                ctx.save_checkpoint(estimate=estimate.as_dict())
             plan = make_plan(ctx, target, source, policy)
             report = write_report(ctx, plan, target.name)
             target_ids = [row["target_id"] for row in plan if row["target_id"]]

@@ -29,6 +29,7 @@ from engine.errors import UsageError
 from engine.jobs.duplicates import mark_duplicates, source_key
 from engine.jobs.evidence import review_evidence
 from engine.jobs.isolation import search_failure, track_errors
+from engine.jobs.known_ids import known_target_ids
 from engine.jobs.runner import JobContext
 from engine.jobs.search_ladder import (
     SEARCH_LIMIT,
@@ -295,6 +296,26 @@ def decide(matched: pl.DataFrame, policy: str) -> pl.DataFrame:
     )
 
 
+def trust_known_ids(
+    decided: pl.DataFrame, source: pl.DataFrame, candidates: pl.DataFrame, target: str
+) -> pl.DataFrame:
+    """A source row that names its target (a link, a known id) found there by id is
+    that target: ``matched`` with rule ``id`` (a curator's decision still wins)."""
+    available = set(candidates["id"].to_list()) if candidates.height else set()
+    known = {s: t for s, t in known_target_ids(source, target).items() if t in available}
+    if not known:
+        return decided
+    hit = pl.col("source_id").is_in(list(known)) & (pl.col("rule") != "curator")
+    named = pl.col("source_id").replace_strict(known, default=None, return_dtype=pl.Utf8)
+    return decided.with_columns(
+        catalog_id=pl.when(hit).then(named).otherwise(pl.col("catalog_id")),
+        take=pl.when(hit).then(named).otherwise(pl.col("take")),
+        decision=pl.when(hit).then(pl.lit("auto")).otherwise(pl.col("decision")),
+        rule=pl.when(hit).then(pl.lit("id")).otherwise(pl.col("rule")),
+        status=pl.when(hit).then(pl.lit("matched")).otherwise(pl.col("status")),
+    )
+
+
 def make_plan(
     ctx: JobContext, provider: Provider, source: pl.DataFrame, policy: str
 ) -> list[dict[str, Any]]:
@@ -318,7 +339,7 @@ def make_plan(
         firsts.select("id", "track_id"),
     )
     result = match(firsts.drop("_key"), candidates, config=config, rules=rules)
-    decided = decide(result, policy)
+    decided = trust_known_ids(decide(result, policy), firsts, candidates, target)
     by_source = review_evidence(firsts.drop("_key"), candidates, decided, target, config)
     key_of = dict(firsts.select("id", "_key").iter_rows())
     by_key = {key_of[source_id]: found for source_id, found in by_source.items()}

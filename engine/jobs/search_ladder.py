@@ -41,7 +41,8 @@ import polars as pl
 
 from engine.batching import chunks
 from engine.frame import conform
-from engine.jobs.isolation import isolated_lookups, isolated_searches
+from engine.jobs.isolation import isolated_lookups, isolated_lookups_by_id, isolated_searches
+from engine.jobs.known_ids import known_target_ids
 from engine.matching import MatchConfig, normalize_frame, score_pairs
 from engine.providers.base import Provider
 
@@ -197,6 +198,8 @@ class Trail:
     asked: set[str] = field(default_factory=set)
     own: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The candidates this track's own lookups and queries found, by provider id."""
+    found_by_id: bool = False
+    """The track named its target (a link, a known id) and the id lookup found it."""
 
 
 class Ladder:
@@ -226,6 +229,10 @@ class Ladder:
         terms = {t.source_id: t for t in track_terms(source.with_columns(pl.col("id").cast(str)))}
         trails = {sid: Trail() for sid in terms}
         looking = list(terms)
+        asked_ids = self._ids_rung(source, trails, looking)
+        if asked_ids:  # a track its own id found stops here, whatever the score
+            looking = self._still_looking(source, looking, asked_ids, trails)
+            looking = [sid for sid in looking if not trails[sid].found_by_id]
         for rung in RUNGS:
             if not looking:
                 break
@@ -268,6 +275,44 @@ class Ladder:
             trail.own.update((str(r["provider_id"]), r) for r in found)
             trail.steps.append({"rung": "isrc", "query": f"isrc:{isrc}", "found": len(found)})
         return wanted
+
+    def _ids_rung(
+        self, source: pl.DataFrame, trails: dict[str, Trail], looking: list[str]
+    ) -> list[str]:
+        """Tracks that already name their target (an id, a link), looked up by id
+        where the provider can (YouTube: 1 unit per 50 ids), before any search."""
+        lookup = getattr(self.provider, "lookup_ids", None)
+        if lookup is None:
+            return []
+        known = known_target_ids(
+            source.with_columns(pl.col("id").cast(pl.Utf8)), self.provider.name
+        )
+        known = {sid: tid for sid, tid in known.items() if sid in looking}
+        if not known:
+            return []
+        ids = sorted(set(known.values()))
+        batches = list(chunks(ids, max(1, self.provider.capabilities.page_size_max)))
+        self._phase("looking up known ids", len(ids), 0)
+        for batch in batches:
+            key = "ids:" + ",".join(batch)
+            if key not in self.store.results:  # a resumed job does not ask again
+                groups = isolated_lookups_by_id(lookup, batch)
+                frame = pl.concat([found for _, found, _ in groups], how="diagonal_relaxed")
+                errors = {k: v for _, _, failed in groups for k, v in failed.items()}
+                self.store.add(frame, query=key, rung="ids", errors=errors or None)
+            self._advance(len(batch))
+        rows: dict[str, dict[str, Any]] = {}
+        for batch in batches:
+            for row in self.store.results.get("ids:" + ",".join(batch), []):
+                rows[str(row.get("provider_id"))] = row
+        for sid, target_id in known.items():
+            trail = trails[sid]
+            hit = rows.get(target_id)
+            if hit is not None:
+                trail.own[target_id] = hit
+                trail.found_by_id = True
+            trail.steps.append({"rung": "ids", "query": f"id:{target_id}", "found": int(bool(hit))})
+        return list(known)
 
     def _affordable(self, trail: Trail) -> bool:
         if trail.spent_requests + 1 > self.budget.requests_per_track:
