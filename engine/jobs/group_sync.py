@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from engine.errors import JobError, NotFoundError
+from engine.errors import ConflictError, JobError, NotFoundError
 from engine.jobs.group_members import MemberState, opened, read_member, write_member
 from engine.jobs.group_merge import MemberPlan, merge, plan_member
 from engine.jobs.group_resolve import Resolution, resolve
@@ -308,6 +308,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
             f"sync group {group.name!r} has never been shown: run it once without --apply, "
             "look at the plan, then apply"
         )
+    if not dry_run:
+        _refuse_concurrent(ctx, int(group.id))
     members = {int(m.id): m for m in group.members}
     with ExitStack() as stack:
         providers = {mid: stack.enter_context(opened(ctx, m)) for mid, m in members.items()}
@@ -349,6 +351,29 @@ def run(ctx: JobContext) -> dict[str, Any]:
             save_base(session, int(group.id), plan["order"], held, ctx.job_id)
     summary["applied"] = done
     return summary
+
+
+def _refuse_concurrent(ctx: JobContext, group_id: int) -> None:
+    """Two applying runs of one group would each merge against the same base:
+    refuse while another holds a live lease (a killed one's lapses)."""
+    from datetime import UTC, datetime
+
+    from engine.store.models import Job, aware
+
+    now = datetime.now(UTC)
+    with ctx.runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(Job.id, Job.params, Job.lease_until).where(
+                Job.kind == "sync_group", Job.state == "running", Job.id != ctx.job_id
+            )
+        ).all()
+    for row in rows:
+        params = row.params or {}
+        live = row.lease_until is not None and aware(row.lease_until) > now
+        if live and int(params.get("group_id", 0)) == group_id and not params.get("dry_run", True):
+            raise ConflictError(
+                f"sync group {group_id} is being applied by job {row.id}; run it again when it ends"
+            )
 
 
 def _match_reviews(ctx: JobContext, group: SyncGroup, plan: dict[str, Any]) -> None:

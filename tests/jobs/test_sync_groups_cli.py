@@ -179,3 +179,40 @@ def test_rq_schedule_arms_a_delayed_job(sqlite_url: str, redis_url: str, tmp_pat
     assert job is not None and job_row(runtime, job)["state"] == "queued"
     assert len(queue.scheduled_job_registry.get_job_ids()) == 2  # the next slot is armed
     runtime.close()
+
+
+def test_two_applying_runs_of_one_group_never_overlap(sqlite_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import insert
+
+    from engine.jobs import run_job
+    from engine.jobs.group_runs import submit_run
+    from engine.store.models import Job
+
+    runtime = make_runtime(sqlite_url, tmp_path)
+    user, group_id = _file_group(runtime, tmp_path)
+    assert run_job(runtime, submit_run(runtime, user, group_id, start=False)) == "succeeded"
+    with runtime.engine.begin() as conn:  # another worker is applying it right now
+        conn.execute(
+            insert(Job).values(
+                id="other",
+                user_id=user,
+                kind="sync_group",
+                state="running",
+                params={"group_id": group_id, "dry_run": False},
+                idempotency_key="other",
+                lease_owner="elsewhere",
+                lease_until=datetime.now(UTC) + timedelta(minutes=5),
+            )
+        )
+    job = submit_run(runtime, user, group_id, apply=True, start=False)
+    assert run_job(runtime, job) == "failed"
+    assert "being applied by job other" in (job_row(runtime, job)["error"] or "")
+    with runtime.engine.begin() as conn:  # its lease lapsed: it died
+        conn.execute(
+            Job.__table__.update()
+            .where(Job.id == "other")
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    again = submit_run(runtime, user, group_id, apply=True, start=False)
+    assert run_job(runtime, again) == "succeeded"
+    runtime.close()
