@@ -25,6 +25,7 @@ from engine.diff import diff_playlists
 from engine.errors import JobError
 from engine.frame import extras_dict
 from engine.jobs.connect import open_account
+from engine.jobs.isolation import is_track_error, reason
 from engine.jobs.plan import load_source, make_plan
 from engine.jobs.runner import JobContext
 from engine.providers.base import Provider, playlist_track_ids
@@ -118,15 +119,42 @@ def run(ctx: JobContext) -> dict[str, Any]:
             return summary
         changes = len(summary["add"]) + len(summary["remove"]) + len(summary["move"])
         ctx.progress.phase("applying", total=changes)
-        summary["reordered"] = apply(ctx, target, playlist_id, wanted)
+        summary["reordered"], summary["refused"] = apply(ctx, target, playlist_id, wanted)
         after = playlist_track_ids(target, playlist_id)
         summary["after"] = len(after)
-        summary["in_sync"] = after == wanted
+        summary["in_sync"] = after == [i for i in wanted if i not in summary["refused"]]
     return summary
 
 
-def apply(ctx: JobContext, target: Provider, playlist_id: str, wanted: list[str]) -> bool:
-    """Remove, add, then reorder; returns whether the order could be fixed."""
+def _add_isolated(
+    ctx: JobContext, target: Provider, playlist_id: str, missing: list[str]
+) -> dict[str, str]:
+    """Add ``missing`` in batches; a batch refused on a per-track 404/400 is added
+    one track at a time and the refused ones are returned with their reason."""
+    refused: dict[str, str] = {}
+    for batch in chunks(missing, max(1, target.capabilities.add_batch_max)):
+        try:
+            target.add_items(playlist_id, batch)
+        except Exception as exc:
+            if not is_track_error(exc):
+                raise
+            for one in batch:
+                try:
+                    target.add_items(playlist_id, [one])
+                except Exception as inner:
+                    if not is_track_error(inner):
+                        raise
+                    refused[one] = f"add rejected: {reason(inner)}"
+                    ctx.progress.error(f"{one}: {refused[one]}")
+        ctx.progress.advance(len(batch))
+    return refused
+
+
+def apply(
+    ctx: JobContext, target: Provider, playlist_id: str, wanted: list[str]
+) -> tuple[bool, dict[str, str]]:
+    """Remove, add, then reorder; returns whether the order could be fixed and
+    the tracks the target refused (id -> reason; the rest are in order)."""
     caps = target.capabilities
     actual = playlist_track_ids(target, playlist_id)
     wanted_set = set(wanted)
@@ -140,19 +168,20 @@ def apply(ctx: JobContext, target: Provider, playlist_id: str, wanted: list[str]
         ctx.progress.advance(len(batch))
     present = [i for i in actual if i not in set(doomed)]
     missing = [i for i in wanted if i not in set(present)]
-    for batch in chunks(missing, max(1, caps.add_batch_max)):
-        target.add_items(playlist_id, batch)
-        ctx.progress.advance(len(batch))
+    refused = _add_isolated(ctx, target, playlist_id, missing)
+    if refused:  # one refused track never stops the sync: report it, order the rest
+        missing = [i for i in missing if i not in refused]
+        wanted = [i for i in wanted if i not in refused]
     current = present + missing
     if current == wanted:
-        return True
+        return True, refused
     if not caps.supports_reorder:
         ctx.progress.error(f"{target.name} cannot reorder: items are in the target, order differs")
-        return False
+        return False, refused
     for index, item in enumerate(wanted):
         at = current.index(item)
         if at != index:
             target.reorder(playlist_id, at, index)
             current.insert(index, current.pop(at))
             ctx.progress.advance()
-    return True
+    return True, refused

@@ -110,6 +110,26 @@ def test_one_bad_search_and_one_refused_add_do_not_sink_the_job(
             reasons = {r["title"]: r["reason"] for r in csv.DictReader(handle)}
         assert reasons[missing.title].startswith("search failed")
         assert reasons[unplayable.title].startswith("add rejected")
+
+        # a sync to another playlist meets the same refusal: reported, the rest go on
+        other = sandbox.seed_playlist("spotify", "demo-user", "Other", [])
+        sync = submit(
+            runtime,
+            "sync",
+            {
+                "source": {"playlist_id": playlist},
+                "target_account_id": account,
+                "target_playlist_id": other,
+                "dry_run": False,
+            },
+            user_id=user,
+            start=False,
+        )
+        assert run_job(runtime, sync) == "succeeded", job_row(runtime, sync)["error"]
+        synced = job_row(runtime, sync)["result"]
+        assert list(synced["refused"]) == [unplayable.id_for("spotify")]
+        assert synced["in_sync"] is True
+        assert sandbox.playlist_track_ids("spotify", other) == wanted
         runtime.close()
 
 
