@@ -71,6 +71,18 @@ class Settings(BaseSettings):
         "A job whose runner stopped renewing is taken over after this long.",
     )
     oidc_enabled: bool = Field(False, description="Use st.login for multi-user mode.")
+    read_max_file_mb: int = Field(
+        512, ge=1, description="Playlist files larger than this (MiB) are refused up front."
+    )
+    read_max_rows: int = Field(
+        5_000_000, ge=1, description="Playlist files with more tracks than this are refused."
+    )
+    read_max_field_chars: int = Field(
+        10_000, ge=100, description="Text fields longer than this are cut, with a warning."
+    )
+    read_max_json_depth: int = Field(
+        64, ge=8, description="JSON nested deeper than this is refused before parsing."
+    )
     flags: str = Field(
         "", description="Feature flags, e.g. 'feature.sync=off,provider.spotify=on'."
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from engine.store import repo
 from engine.store.db import session_scope
 
 if TYPE_CHECKING:
+    from engine.formats import ReadWarning
     from engine.runtime import Runtime
     from engine.settings import Settings
 
@@ -63,6 +64,8 @@ class StoredUpload:
     format: str
     size_bytes: int
     tracks: int
+    warnings: list[ReadWarning] = field(default_factory=list)
+    """What the reader repaired or dropped, naming the upload's own name and line."""
 
 
 def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> StoredUpload:
@@ -79,7 +82,9 @@ def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> S
     path.write_bytes(data)
     try:
         fmt = formats.detect_format(path, data)
-        frame = formats.read(path, fmt)
+        limits = formats.ReadLimits.from_settings(runtime.settings)
+        read = formats.load(path, fmt, limits=limits, source=name)
+        frame = read.frame()
     except CrossfadeError as exc:
         path.unlink(missing_ok=True)
         exc.message = str(exc).replace(str(path), name)
@@ -91,7 +96,9 @@ def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> S
         row = repo.record_upload(
             session, user_id, filename=name, path=str(path), format=fmt, size_bytes=len(data)
         )
-        return StoredUpload(row.id, row.filename, row.format, row.size_bytes, frame.height)
+        return StoredUpload(
+            row.id, row.filename, row.format, row.size_bytes, frame.height, read.warnings
+        )
 
 
 def upload_path(runtime: Runtime, user_id: int, upload_id: int) -> tuple[Path, str]:

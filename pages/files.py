@@ -30,8 +30,21 @@ def import_section(rt: Runtime, user: CurrentUser) -> None:
             st.warning("Choose a file first.")
             return
         with _ui.guarded():
-            ids = files.import_upload(rt, user.id, upload.name, upload.getvalue(), name=name)
-            st.success(f"Imported {len(ids)} playlist(s) from {upload.name}; see Library.")
+            outcome = files.import_upload_reported(
+                rt, user.id, upload.name, upload.getvalue(), name=name
+            )
+            st.success(
+                f"Imported {len(outcome.playlist_ids)} playlist(s) from {upload.name}; see Library."
+            )
+            show_warnings(outcome.warnings)
+
+
+def show_warnings(warnings: list[formats.ReadWarning]) -> None:
+    """What the reader repaired or dropped, one line each, naming the line."""
+    if not warnings:
+        return
+    st.warning(f"{len(warnings)} warning(s) while reading the file:")
+    st.code("\n".join(str(w) for w in warnings), language=None)
 
 
 def export_section(rt: Runtime, user: CurrentUser) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.api.deps import Caller, get_caller, get_runtime, get_session
 from engine.api.problems import problem_responses
-from engine.api.schemas import Limit, Offset, Page, Upload
+from engine.api.schemas import FileWarning, Limit, Offset, Page, Upload
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.userfiles import MAX_UPLOAD_BYTES, save_upload
@@ -34,7 +34,8 @@ async def create_upload(
         save_upload, runtime, caller.user_id, file.filename or "upload", data
     )
     with_time = await run_in_threadpool(_read, runtime, caller.user_id, stored.id)
-    return with_time.model_copy(update={"tracks": stored.tracks})
+    warnings = [FileWarning.model_validate(w.as_dict()) for w in stored.warnings]
+    return with_time.model_copy(update={"tracks": stored.tracks, "warnings": warnings})
 
 
 def _read(runtime: Runtime, user_id: int, upload_id: int) -> Upload:

@@ -125,6 +125,15 @@ class Export(BaseModel):
     download_url: str
 
 
+class FileWarning(BaseModel):
+    """One repair or dropped line while reading a file (``file:line: reason``)."""
+
+    file: str
+    line: int | None
+    pointer: str | None = Field(None, description="JSON pointer, for JSON files.")
+    reason: str
+
+
 class Upload(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -132,6 +141,10 @@ class Upload(BaseModel):
     format: str
     size_bytes: int
     tracks: int | None = Field(None, description="Tracks read (in the upload's answer).")
+    warnings: list[FileWarning] = Field(
+        default_factory=list,
+        description="What the reader repaired or dropped (in the upload's answer).",
+    )
     created_at: UtcDatetime
 
 

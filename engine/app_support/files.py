@@ -36,15 +36,34 @@ def format_choices() -> list[FormatChoice]:
     ]
 
 
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The playlists an upload created, and what the reader repaired or dropped
+    (each warning names the uploaded file's own name and the line)."""
+
+    playlist_ids: list[int]
+    warnings: list[formats.ReadWarning]
+
+
 def import_upload(
     runtime: Runtime, user_id: int, filename: str, data: bytes, *, name: str | None = None
 ) -> list[int]:
     """Store each playlist of an uploaded file as a playlist with one complete
     snapshot; returns the new playlist ids. Bad files raise FormatError and
     store nothing."""
+    return import_upload_reported(runtime, user_id, filename, data, name=name).playlist_ids
+
+
+def import_upload_reported(
+    runtime: Runtime, user_id: int, filename: str, data: bytes, *, name: str | None = None
+) -> ImportOutcome:
+    """:func:`import_upload` with the reader's warnings."""
     stored = save_upload(runtime, user_id, filename, data)
     path, _ = upload_path(runtime, user_id, stored.id)
-    playlists = formats.read_playlists(path)
+    limits = formats.ReadLimits.from_settings(runtime.settings)
+    shown = Path(filename or "upload").name
+    result = formats.load(path, limits=limits, source=shown)
+    playlists = result.playlists
     if not playlists:
         raise UsageError(f"{filename}: the file holds no playlist")
     created = []
@@ -59,7 +78,7 @@ def import_upload(
             repo.add_snapshot_items(session, snapshot.id, track_ids)
             repo.complete_snapshot(session, snapshot.id)
             created.append(int(row.id))
-    return created
+    return ImportOutcome(created, result.warnings)
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9 ._-]+")

@@ -1,25 +1,35 @@
-"""File edges: decoding text the way playlist files are really encoded, and
-atomic writes (temp file in the same directory, then rename)."""
+"""File edges: reading bytes within the size limit, decoding text the way playlist
+files are really encoded (reporting every repair), and atomic writes (temp file in
+the same directory, then rename)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from engine.errors import FormatError
+from engine.formats._context import ReadContext, ReadLimits
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
-"""Refuse files larger than this: no playlist is half a gigabyte."""
+MAX_FILE_BYTES = ReadLimits().max_file_bytes
+"""Default size limit (``Settings.read_max_file_mb``): no playlist is half a gigabyte."""
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or a FormatError naming it."""
+def read_bytes(path: Path, limits: ReadLimits | None = None) -> bytes:
+    """The file's bytes, or a FormatError naming it (also when it is over the limit)."""
+    limit = (limits or ReadLimits()).max_file_bytes
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FormatError(path, f"file is {size} bytes", expected=f"at most {MAX_FILE_BYTES}")
+        if size > limit:
+            raise FormatError(
+                path,
+                f"file is {size} bytes",
+                expected=f"at most {limit} (setting CROSSFADE_READ_MAX_FILE_MB)",
+            )
         return path.read_bytes()
     except FileNotFoundError as exc:
         raise FormatError(path, "no such file") from exc
@@ -29,24 +39,107 @@ def read_bytes(path: Path) -> bytes:
         raise FormatError(path, "permission denied") from exc
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM, also UTF-16 with BOM), else Windows-1252, else Latin-1.
+def line_of(text: str | bytes, offset: int) -> int:
+    """1-based line number of ``offset`` in ``text``."""
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text.count(newline, 0, offset) + 1  # type: ignore[arg-type]
 
-    Universal newlines are applied, so CRLF and CR files read like LF ones.
-    """
+
+def _guess_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` for BOM-less UTF-16 text (every other byte NUL)."""
+    sample = data[:2000]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _decode(data: bytes, ctx: ReadContext | None) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-    elif data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="replace")
-    else:
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            if ctx:
+                ctx.warn(
+                    "invalid UTF-16 bytes replaced by U+FFFD",
+                    line=line_of(data[: exc.start].decode("utf-16", "replace"), exc.start),
+                )
+            return data.decode("utf-16", errors="replace")
+    guessed = _guess_utf16(data)
+    if guessed:
+        if ctx:
+            ctx.warn(f"no byte-order mark; read as {guessed.upper()} (guessed encoding)", line=1)
+        return data.decode(guessed, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = line_of(data, exc.start)
+        for encoding, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
             try:
-                text = data.decode("cp1252")
+                text = data.decode(encoding)
             except UnicodeDecodeError:
-                text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+                continue
+            if ctx:
+                ctx.warn(
+                    f"not valid UTF-8 (first bad byte 0x{data[exc.start]:02x}); "
+                    f"read as {label} (guessed encoding)",
+                    line=line,
+                )
+            return text
+        raise AssertionError("latin-1 decodes every byte") from exc  # pragma: no cover
+
+
+_NUL_LINES_SHOWN = 20
+
+
+def _warn_nul_lines(text: str, ctx: ReadContext) -> None:
+    lines: list[int] = []
+    line, offset, more = 1, 0, 0
+    for match in re.finditer("\x00+", text):
+        line += text.count("\n", offset, match.start())
+        offset = match.start()
+        if lines and lines[-1] == line:
+            continue
+        if len(lines) < _NUL_LINES_SHOWN:
+            lines.append(line)
+        else:
+            more += 1
+    for found in lines:
+        ctx.warn("NUL character(s) removed", line=found)
+    if more:
+        ctx.warn(f"NUL characters also removed on {more} more line(s)")
+
+
+def decode_text(data: bytes, ctx: ReadContext | None = None) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with BOM, or guessed), else Windows-1252,
+    else Latin-1; every repair is a warning in ``ctx``.
+
+    Byte-order marks (also doubled ones) are removed, NUL characters dropped, and
+    universal newlines applied, so CRLF and CR files read like LF ones.
+    """
+    boms = 0
+    while data.startswith(_UTF8_BOM):
+        data = data[3:]
+        boms += 1
+    text = _decode(data, ctx)
+    stripped = text.lstrip("\ufeff")
+    boms += len(text) - len(stripped)
+    text = stripped
+    if boms > 1 and ctx:
+        ctx.warn(f"{boms} byte-order marks at the start; removed", line=1)
+    if "\r" in text:
+        if "\n" not in text and ctx:
+            ctx.warn("lines end in CR only (classic Mac); read as line breaks", line=1)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        if ctx:
+            _warn_nul_lines(text, ctx)
+        text = text.replace("\x00", "")
+    return text
 
 
 def _file_mode(path: Path) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from engine.formats._context import ReadContext
 from engine.frame import conform, empty_tracks
 
 
@@ -23,9 +24,12 @@ class Playlist:
     tracks: pl.DataFrame = field(default_factory=empty_tracks)
     description: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
+    lines: list[int] | None = field(default=None, compare=False, repr=False)
+    """Source line of each track, when the reader knows it (for warnings)."""
 
 
-Decoder = Callable[[bytes, str], list[Playlist]]
+Decoder = Callable[[bytes, ReadContext], list[Playlist]]
+"""Bytes and the read's context (source name, limits, warnings) -> playlists."""
 Encoder = Callable[[list[Playlist]], bytes]
 Sniffer = Callable[[str], bool]
 

@@ -23,6 +23,7 @@ from engine.formats._common import (
     put_isrc,
     split_artists,
 )
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, frame_to_playlists, merged
@@ -71,8 +72,9 @@ def sniff_delimiter(header_line: str) -> str:
     return max(",;\t", key=unquoted.count)
 
 
-def read_rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_rows(text: str, ctx: ReadContext) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and ``(line number, cells)`` rows; delimiter sniffed among , ; tab."""
+    source = ctx.source
     first_line = text.split("\n", 1)[0]
     delimiter = sniff_delimiter(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -81,13 +83,34 @@ def read_rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[s
         if not header or not any(h.strip() for h in header):
             raise FormatError(source, "empty file", line=1, expected="a header row")
         rows = []
+        start = reader.line_num + 1
         for cells in reader:
             if not any(c.strip() for c in cells):
+                if any(cells):
+                    ctx.warn("row of empty cells skipped", line=start)
+                start = reader.line_num + 1
                 continue
-            rows.append((reader.line_num, cells))
+            if len(cells) > len(header):
+                ctx.warn(
+                    f"{len(cells)} cells in a {len(header)}-column file; "
+                    f"cells after column {len(header)} dropped",
+                    line=start,
+                )
+                cells = cells[: len(header)]
+            rows.append((start, cells))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise FormatError(source, f"bad CSV: {exc}", line=reader.line_num) from exc
-    return [h.strip() for h in header], rows
+    return clean_headers(header, ctx), rows
+
+
+def clean_headers(header: list[str], ctx: ReadContext) -> list[str]:
+    """Header cells without surrounding whitespace (a warning names each one trimmed)."""
+    cleaned = [h.strip() for h in header]
+    for raw, clean in zip(header, cleaned, strict=True):
+        if raw != clean and clean:
+            ctx.warn(f"header {raw!r} has surrounding whitespace; read as {clean!r}", line=1)
+    return cleaned
 
 
 def _record(headers: list[str], mapping: dict[int, str], cells: list[str]) -> dict[str, Any]:
@@ -120,8 +143,11 @@ def _record(headers: list[str], mapping: dict[int, str], cells: list[str]) -> di
     return record
 
 
-def records_from_csv(text: str, source: str) -> tuple[list[str], list[dict[str, Any]]]:
-    headers, rows = read_rows(text, source)
+def records_from_csv(
+    text: str, ctx: ReadContext
+) -> tuple[list[str], list[dict[str, Any]], list[int]]:
+    source = ctx.source
+    headers, rows = read_rows(text, ctx)
     mapping = map_headers(headers)
     if "title" not in mapping.values() and "url" not in mapping.values():
         raise FormatError(
@@ -130,14 +156,9 @@ def records_from_csv(text: str, source: str) -> tuple[list[str], list[dict[str, 
             line=1,
             expected="a column named title, name, track or song",
         )
-    records = []
-    for line, cells in rows:
-        if len(cells) > len(headers):
-            raise FormatError(
-                source, f"{len(cells)} cells in a {len(headers)}-column file", line=line
-            )
-        records.append(_record(headers, mapping, cells))
-    return headers, records
+    ctx.declared_empty = True  # a header alone is an empty playlist
+    records = [_record(headers, mapping, cells) for _, cells in rows]
+    return headers, records, [line for line, _ in rows]
 
 
 def _index_positions(records: list[dict[str, Any]]) -> None:
@@ -152,10 +173,13 @@ def _index_positions(records: list[dict[str, Any]]) -> None:
             record["id"] = str(index)
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    _, records = records_from_csv(decode_text(data), source)
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    _, records, lines = records_from_csv(decode_text(data, ctx), ctx)
     _index_positions(records)
-    return frame_to_playlists(records_frame(records))
+    playlists = frame_to_playlists(records_frame(records))
+    if len(playlists) == 1:
+        playlists[0].lines = lines
+    return playlists
 
 
 _WRITE_COLUMNS = [c for c in COLUMNS if c != "extras"]

@@ -27,6 +27,7 @@ from engine.formats._common import (
     split_artists,
     spotify_uri,
 )
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
@@ -106,14 +107,26 @@ def _record(headers: list[str], cells: list[str]) -> dict[str, Any]:
     return record
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    headers, rows = read_rows(decode_text(data), source)
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    headers, rows = read_rows(decode_text(data, ctx), ctx)
     if not is_exportify_header(headers):
         raise FormatError(
-            source, "not an Exportify header", line=1, expected="Track URI, Track Name"
+            ctx.source, "not an Exportify header", line=1, expected="Track URI, Track Name"
         )
+    ctx.declared_empty = True
+    ctx.variant = variant(headers)
     records = [_record(headers, cells) for _, cells in rows]
-    return [Playlist(name=None, tracks=records_frame(records))]
+    return [Playlist(name=None, tracks=records_frame(records), lines=[line for line, _ in rows])]
+
+
+def variant(headers: list[str]) -> str:
+    """Which Exportify column set ``headers`` are: ``original``, ``2020`` or ``2024``."""
+    names = set(headers)
+    if "Spotify URI" in names:
+        return "exportify-original"
+    if "Artist URI(s)" in names or "Track Duration (ms)" in names:
+        return "exportify-2020"
+    return "exportify-2024"
 
 
 def encode(playlists: list[Playlist], *, raw: bool = False) -> bytes:

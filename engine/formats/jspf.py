@@ -24,10 +24,11 @@ from engine.formats._common import (
     split_artists,
     top_level_keys,
 )
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
+from engine.formats._json import parse_json
 from engine.formats._links import apply_identifier, identifiers_for
 from engine.formats._model import Playlist, merged
-from engine.formats.pif import parse_json
 from engine.frame import extras_dict
 
 MB_PLAYLIST = "https://musicbrainz.org/doc/jspf#playlist"
@@ -90,14 +91,19 @@ def _track(doc: Any, index: int, source: str) -> dict[str, Any]:
     return record
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    doc = parse_json(data, source)
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    source = ctx.source
+    doc = parse_json(data, ctx)
     playlist = doc.get("playlist") if isinstance(doc, dict) else None
     if not isinstance(playlist, dict):
         raise FormatError(source, "no playlist object", pointer="/playlist", expected="JSPF")
     tracks = playlist.get("track", [])
     if not isinstance(tracks, list):
         raise FormatError(source, "track is not a list", pointer="/playlist/track")
+    if "track" in playlist:
+        ctx.declared_empty = True
+    else:
+        ctx.warn('playlist has no "track" list', pointer="/playlist")
     extras: dict[str, str] = {}
     for key in ("creator", "identifier", "date", "info", "location", "license", "image"):
         _flat(f"jspf.{key}", playlist.get(key), extras)

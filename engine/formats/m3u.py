@@ -22,6 +22,7 @@ from engine.formats._common import (
     split_artists,
     track_link,
 )
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
 from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
@@ -96,20 +97,37 @@ def _split_display(display: str) -> tuple[list[str], str]:
 
 
 class _Entry:
-    def __init__(self) -> None:
+    def __init__(self, line: int | None = None) -> None:
         self.record: dict[str, Any] = {}
         self.extras: dict[str, str] = {}
+        self.line = line
+        """Line of the entry's first directive (its #EXTINF), if any."""
 
-    def extinf(self, line: str) -> None:
+    def extinf(self, line: str, number: int, ctx: ReadContext) -> None:
         match = _EXTINF.match(line)
-        if match is None:
+        if match is None:  # pragma: no cover - the pattern matches any #EXTINF: line
             self.extras["m3u.extinf"] = line
             return
         seconds, attrs, display = match.groups()
         if seconds is not None and not seconds.startswith("-"):
             put_duration(self.record, self.extras, seconds, "s")
-        for key, value in _ATTR.findall(attrs or ""):
+        attributes = _ATTR.findall(attrs or "")
+        for key, value in attributes:
             self.extras[f"m3u.{key}"] = value
+        leftover = _ATTR.sub("", attrs or "").strip()
+        if seconds is None or leftover or display is None:
+            self.extras["m3u.extinf"] = line
+            problems = []
+            if seconds is None:
+                problems.append("no duration in seconds")
+            if leftover:
+                problems.append(f"unexpected text {leftover[:40]!r}")
+            if display is None:
+                problems.append("no ',' before the title")
+            ctx.warn(
+                f"malformed #EXTINF ({'; '.join(problems)}); kept what could be read",
+                line=number,
+            )
         if display:
             artists, title = _split_display(display.strip())
             self.record.setdefault("artists", artists)
@@ -128,20 +146,27 @@ class _Entry:
         return record
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    text = decode_text(data).lstrip("\ufeff")
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    text = decode_text(data, ctx)
     name: str | None = None
     records: list[dict[str, Any]] = []
+    lines: list[int] = []
     entry = _Entry()
-    for raw in text.split("\n"):
+    directives = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
             continue
         upper = line.upper()
         if upper.startswith("#EXTINF:"):
-            entry.extinf(line)
+            if entry.line is not None:
+                ctx.warn("#EXTINF without a location after it; dropped", line=entry.line)
+                entry = _Entry()
+            entry.line = number
+            entry.extinf(line, number, ctx)
         elif upper.startswith("#PLAYLIST:"):
             name = line.split(":", 1)[1].strip() or None
+            directives += 1
         elif upper.startswith("#EXTALB:"):
             entry.record["album"] = line.split(":", 1)[1].strip() or None
         elif upper.startswith("#EXTART:"):
@@ -149,11 +174,16 @@ def decode(data: bytes, source: str) -> list[Playlist]:
         elif upper.startswith("#EXTGENRE:"):
             entry.extras["genre"] = line.split(":", 1)[1].strip()
         elif line.startswith("#"):
-            continue  # #EXTM3U and directives we do not use
+            directives += upper.startswith("#EXTM3U")
+            continue  # comments and directives we do not use
         else:
+            lines.append(entry.line or number)
             records.append(entry.finish(line))
             entry = _Entry()
-    return [Playlist(name=name, tracks=records_frame(records))]
+    if entry.line is not None:
+        ctx.warn("#EXTINF without a location after it; dropped", line=entry.line)
+    ctx.declared_empty = not records and directives > 0 and entry.line is None
+    return [Playlist(name=name, tracks=records_frame(records), lines=lines)]
 
 
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")

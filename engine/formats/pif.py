@@ -16,7 +16,9 @@ import polars as pl
 
 from engine.errors import FormatError
 from engine.formats._common import IDS_PREFIX, INVALID_PREFIX, normalize_isrc, top_level_keys
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
+from engine.formats._json import parse_json
 from engine.formats._model import Playlist
 from engine.frame import extras_dict
 
@@ -31,16 +33,6 @@ def schema() -> dict[str, Any]:
     text = resources.files("engine.formats").joinpath("pif.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-def parse_json(data: bytes, source: str) -> Any:
-    """JSON from bytes (UTF-8, BOM allowed) or a FormatError naming the line."""
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(source, "not UTF-8 text", expected="a UTF-8 JSON file") from exc
-    except json.JSONDecodeError as exc:
-        raise FormatError(source, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
 
 
 def _split_extras(extras: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -166,10 +158,11 @@ def playlists_from_document(doc: dict[str, Any]) -> list[Playlist]:
     return playlists
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
     from engine.formats.validation import document_problems
 
-    doc = parse_json(data, source)
+    source = ctx.source
+    doc = parse_json(data, ctx)
     problems = document_problems(doc)
     if problems:
         first = problems[0]
@@ -179,6 +172,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
             else ""
         )
         raise FormatError(source, first.message + more, pointer=first.pointer)
+    ctx.declared_empty = True  # a valid document: empty playlists are meant
     return playlists_from_document(doc)
 
 

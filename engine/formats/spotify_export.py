@@ -19,9 +19,10 @@ from urllib.parse import unquote_plus
 
 from engine.errors import FormatError
 from engine.formats._common import clean_text, parse_track_link, spotify_uri, top_level_keys
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
+from engine.formats._json import parse_json
 from engine.formats._model import Playlist
-from engine.formats.pif import parse_json
 from engine.frame import extras_dict
 
 LIKED_SONGS = "Liked Songs"
@@ -100,9 +101,11 @@ def _library_track(track: Any, pointer: str, source: str) -> dict[str, Any]:
     return record
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    doc = parse_json(data, source)
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    source = ctx.source
+    doc = parse_json(data, ctx)
     if isinstance(doc, dict) and isinstance(doc.get("playlists"), list):
+        ctx.declared_empty = True
         playlists = []
         for p_index, playlist in enumerate(doc["playlists"]):
             base = f"/playlists/{p_index}"
@@ -130,6 +133,7 @@ def decode(data: bytes, source: str) -> list[Playlist]:
             )
         return playlists
     if isinstance(doc, dict) and isinstance(doc.get("tracks"), list):
+        ctx.declared_empty = True
         records = [_library_track(t, f"/tracks/{i}", source) for i, t in enumerate(doc["tracks"])]
         return [Playlist(name=LIKED_SONGS, tracks=records_frame(records))]
     raise FormatError(

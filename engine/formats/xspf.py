@@ -1,7 +1,8 @@
 """XSPF ("spiff", https://xspf.org/spec), as written by VLC, foobar2000 and others.
 
-Parsed with defusedxml: any DOCTYPE, entity declaration or external reference is
-refused (billion laughs, XXE). Reads title, creator, album, duration (ms),
+Parsed with expat and no DTD support at all: any DOCTYPE, entity declaration,
+external reference or XInclude is refused (billion laughs, XXE). A raw ``&`` (as
+some desktop players write) is escaped with a warning. Reads title, creator, album, duration (ms),
 trackNum, every location and identifier (provider links, ``isrc:``, MusicBrainz
 recording URLs), ``meta``, and VLC's extension (``vlc:id``, ``vlc:option``).
 Writing adds a ``meta`` element carrying what XSPF has no place for, so files
@@ -17,9 +18,6 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from engine.errors import FormatError
 from engine.formats._common import (
     clean_text,
@@ -29,9 +27,11 @@ from engine.formats._common import (
     restored_fields,
     split_artists,
 )
+from engine.formats._context import ReadContext
 from engine.formats._frame import records_frame
 from engine.formats._links import apply_identifier, identifiers_for
 from engine.formats._model import Playlist, merged
+from engine.formats._xml import element_line, parse_xml, serialize
 from engine.formats.m3u import guess_from_location
 from engine.frame import extras_dict
 
@@ -50,33 +50,21 @@ def _children(element: Element, name: str) -> list[Element]:
     return [child for child in element if _local(child.tag) == name]
 
 
-def _text(element: Element, name: str) -> str | None:
+def _text(element: Element, name: str, ctx: ReadContext | None = None) -> str | None:
     found = _children(element, name)
-    return clean_text(found[0].text) if found else None
-
-
-def parse_xml(data: bytes, source: str) -> Element:
-    """The document root, refusing DTDs, entities and external references."""
-    try:
-        root: Element = SafeET.fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise FormatError(
-            source,
-            f"refused unsafe XML ({type(exc).__name__}): DOCTYPE and entity declarations "
-            "are not allowed (entity-expansion or external-entity attack?)",
-            expected="a plain XSPF document",
-        ) from exc
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise FormatError(source, f"malformed XML: {exc}", line=line) from exc
-    return root
+    if not found:
+        return None
+    if len(found[0]) and ctx is not None:
+        ctx.warn(f"markup inside <{name}> flattened to its text", line=element_line(found[0]))
+        return clean_text("".join(found[0].itertext()))
+    return clean_text(found[0].text)
 
 
 def _vlc_extension(track: Element, extras: dict[str, str]) -> None:
     for extension in _children(track, "extension"):
         application = extension.get("application", "")
         if application != VLC_APP:
-            extras[f"xspf.extension.{application}"] = ET.tostring(extension, "unicode")
+            extras[f"xspf.extension.{application}"] = serialize(extension)
             continue
         for child in extension:
             name = _local(child.tag)
@@ -89,14 +77,31 @@ def _vlc_extension(track: Element, extras: dict[str, str]) -> None:
                 )
 
 
-def _track(element: Element) -> dict[str, Any]:
+def _duration(
+    element: Element, record: dict[str, Any], extras: dict[str, str], ctx: ReadContext
+) -> None:
+    duration = _text(element, "duration", ctx)
+    put_duration(record, extras, duration, "ms")
+    if duration is None or duration.isdigit():
+        return
+    line = element_line(_children(element, "duration")[0])
+    if record["duration_ms"] is None:
+        ctx.warn(f"<duration> {duration[:40]!r} is not milliseconds; ignored", line=line)
+    else:
+        ctx.warn(
+            f"<duration> {duration[:40]!r} is not an integer; read as {record['duration_ms']} ms",
+            line=line,
+        )
+
+
+def _track(element: Element, ctx: ReadContext) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "title": _text(element, "title"),
-        "artists": split_artists(_text(element, "creator")),
-        "album": _text(element, "album"),
+        "title": _text(element, "title", ctx),
+        "artists": split_artists(_text(element, "creator", ctx)),
+        "album": _text(element, "album", ctx),
     }
     extras: dict[str, str] = {}
-    put_duration(record, extras, _text(element, "duration"), "ms")
+    _duration(element, record, extras, ctx)
     locations = [t for t in (clean_text(e.text) for e in _children(element, "location")) if t]
     if locations:
         record["url"] = locations[0]
@@ -144,12 +149,22 @@ def _from_canonical(text: str) -> dict[str, Any]:
     return restored_fields(data, with_url=True)
 
 
-def decode(data: bytes, source: str) -> list[Playlist]:
-    root = parse_xml(data, source)
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    source = ctx.source
+    root = parse_xml(data, ctx)
     if _local(root.tag) != "playlist":
         raise FormatError(source, f"root element is <{_local(root.tag)}>", expected="<playlist>")
+    if not root.tag.startswith(f"{{{NS}}}"):
+        line = element_line(root)
+        ctx.warn(f'<playlist> is not in the XSPF namespace "{NS}"; read as XSPF', line=line)
     track_lists = _children(root, "trackList")
-    tracks = [_track(t) for t in _children(track_lists[0], "track")] if track_lists else []
+    if not track_lists:
+        ctx.warn("no <trackList> element", line=element_line(root))
+        elements: list[Element] = []
+    else:
+        elements = _children(track_lists[0], "track")
+        ctx.declared_empty = not len(track_lists[0])
+    tracks = [_track(t, ctx) for t in elements]
     extras = {}
     for name in ("creator", "info", "location", "identifier", "date", "license", "image"):
         value = _text(root, name)
@@ -157,10 +172,11 @@ def decode(data: bytes, source: str) -> list[Playlist]:
             extras[f"xspf.{name}"] = value
     return [
         Playlist(
-            name=_text(root, "title"),
+            name=_text(root, "title", ctx),
             tracks=records_frame(tracks),
-            description=_text(root, "annotation"),
+            description=_text(root, "annotation", ctx),
             extras=extras,
+            lines=[element_line(t) or 0 for t in elements],
         )
     ]
 

@@ -136,7 +136,14 @@ def import_file(ctx: JobContext, path: Path, name: str | None = None) -> int:
 
     if ctx.user_id is None:
         raise UsageError("importing a file needs a user")
-    frame = formats.read(path)
+    limits = formats.ReadLimits.from_settings(ctx.runtime.settings)
+    read = formats.load(path, limits=limits, source=path.name)
+    frame = read.frame()
+    if read.warnings:
+        ctx.save_checkpoint(read_warnings=[w.as_dict() for w in read.warnings])
+        ctx.progress.note(
+            f"{len(read.warnings)} warning(s) reading {path.name}: {read.warnings[0]}"
+        )
     ctx.progress.phase("importing", total=frame.height)
     with session_scope(ctx.runtime.engine) as session:
         playlist = repo.create_playlist(

@@ -337,6 +337,9 @@ def _execute(runtime: Runtime, job: Job, lease: Lease) -> str:
         log.error("job %s crashed:\n%s", job_id, traceback.format_exc())
         return _fail(runtime, reporter, lease, exc)
     reporter.phase("done", total=reporter.current.total, done=reporter.current.total or 0)
+    if context.checkpoint.get("read_warnings") and isinstance(result, dict):
+        # what a file reader repaired or dropped (engine.formats) reaches the job's result
+        result = {**result, "read_warnings": context.checkpoint["read_warnings"]}
     _finish(runtime, lease, state="succeeded", result=result, finished_at=datetime.now(UTC))
     _announce(runtime, job_id)
     return job_state(runtime, job_id)

@@ -180,3 +180,17 @@ def test_docs_and_openapi(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "Problem" in schema["components"]["schemas"]
     assert "/jobs/{job_id}/events" in schema["paths"]
+
+
+def test_upload_answer_carries_the_reader_warnings(client: TestClient) -> None:
+    data = b"#EXTM3U\n#EXTINF:x,A - B\na.mp3\n#EXTINF:1,Gone\n"
+    response = client.post("/uploads", files={"file": ("odd.m3u8", data, "audio/x-mpegurl")})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["tracks"] == 1
+    assert [(w["file"], w["line"], w["reason"][:17]) for w in body["warnings"]] == [
+        ("odd.m3u8", 2, "malformed #EXTINF"),
+        ("odd.m3u8", 4, "#EXTINF without a"),
+    ]
+    empty = client.post("/uploads", files={"file": ("c.xspf", b"<playlist/>", "text/xml")})
+    assert empty.status_code == 422 and "no tracks found" in empty.text

@@ -85,6 +85,18 @@ def test_files_import_bad_file_names_the_problem(app_runtime: Runtime) -> None:
     assert any("broken.pif.json" in e.value for e in at.error)
 
 
+def test_files_import_shows_reader_warnings(app_runtime: Runtime) -> None:
+    at = page("files")
+    upload = b"#EXTM3U\n#EXTINF:x,A - B\na.mp3\n#EXTINF:1,Gone\n"
+    at.file_uploader(key="cf_files_upload").upload("odd.m3u8", upload)
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, at.exception
+    assert any("2 warning(s)" in w.value for w in at.warning)
+    shown = "\n".join(c.value for c in at.code)
+    assert "odd.m3u8:2: malformed #EXTINF" in shown
+    assert "odd.m3u8:4: #EXTINF without a location after it; dropped" in shown
+
+
 def test_settings_matching_retention_and_flags(app_runtime: Runtime) -> None:
     uid = seeded(app_runtime)
     at = page("settings")

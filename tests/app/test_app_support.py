@@ -195,6 +195,15 @@ def test_files_import_export_and_bad_upload(runtime: Runtime) -> None:
     with pytest.raises(FormatError, match=r"broken\.xspf"):
         files.import_upload(runtime, uid, "broken.xspf", b"<playlist><trackList>")
     assert len(library.playlists_table(runtime, uid)) == 1  # nothing half-stored
+    outcome = files.import_upload_reported(
+        runtime, uid, "odd.m3u8", b"#EXTM3U\n#EXTINF:x,A - B\na.mp3\n", name="Odd"
+    )
+    # the warning names the upload as the user called it, never the server path
+    assert [str(w) for w in outcome.warnings] == [
+        "odd.m3u8:2: malformed #EXTINF (no duration in seconds; unexpected text 'x'); "
+        "kept what could be read"
+    ]
+    files.export_playlist(runtime, uid, outcome.playlist_ids[0], "pif")
     with pytest.raises(NotFoundError):
         files.export_playlist(runtime, uid + 1000, pid, "pif")
 

@@ -100,3 +100,26 @@ def test_inspect_an_unreadable_file_lists_its_problems(capsys: pytest.CaptureFix
     assert "problems found: 12" in captured.out
     assert "/playlists/0/tracks/2: unknown field 'titel'" in captured.out
     assert "cannot be read as pif" in captured.err
+
+
+def test_warnings_reach_stderr_and_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "list.m3u"
+    source.write_text("#EXTM3U\n#EXTINF:x,A - B\na.mp3\n", "utf-8")
+    assert main(["convert", str(source), str(tmp_path / "out.pif.json")]) == 0
+    captured = capsys.readouterr()
+    assert f"warning: {source}:2: malformed #EXTINF" in captured.err
+    assert "read with 1 warning(s)" in captured.out
+    assert main(["convert", str(source), str(tmp_path / "o.pif.json"), "--strict"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--strict" in err[0] and ":2:" in err[0]
+    assert main(["validate", str(source)]) == 1
+    assert f"{source}: line 2: malformed #EXTINF" in capsys.readouterr().out
+
+
+def test_inspect_names_format_and_variant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(FIXTURES / "exportify-2024.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "format: exportify, exportify-2024" in out
+    assert "warnings: 0" in out

@@ -98,8 +98,13 @@ def test_csv_with_bom_and_latin1(tmp_path: Path) -> None:
 def test_csv_row_with_too_many_cells_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
     path.write_text("title,artist\na,b\nc,d,e\n", "utf-8")
+    result = formats.load(path)
+    assert result.tracks == 2
+    assert [(w.line, w.reason) for w in result.warnings] == [
+        (3, "3 cells in a 2-column file; cells after column 2 dropped")
+    ]
     with pytest.raises(FormatError) as caught:
-        formats.read(path)
+        formats.load(path, strict=True)
     assert caught.value.line == 3
 
 

@@ -32,5 +32,8 @@ def test_fixture_reads_to_expected_frame(fixture: Path) -> None:
 def test_fixture_survives_pif(fixture: Path, tmp_path: Path) -> None:
     frame = formats.read(fixture)
     formats.write(frame, tmp_path / "copy.pif.json")
-    assert formats.validate(tmp_path / "copy.pif.json") == formats.validate(fixture)
+    # the copy keeps the values the reader could not understand; its repairs are done
+    repairs = {(w.line, w.reason) for w in formats.load(fixture).warnings}
+    kept = [p for p in formats.validate(fixture) if (p.line, p.message) not in repairs]
+    assert formats.validate(tmp_path / "copy.pif.json") == kept
     assert rows(formats.read(tmp_path / "copy.pif.json")) == rows(frame)

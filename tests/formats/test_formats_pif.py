@@ -98,7 +98,8 @@ def test_invalid_isrc_in_a_frame_is_kept_not_written_as_isrc(tmp_path: Path) -> 
 
 # --- property: any canonical frame round-trips through PIF exactly ---------------
 
-_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+# NUL is never stored: readers remove it with a warning (tests/formats/test_formats_hostile.py)
+_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
 _isrc = st.from_regex(r"\A[A-Z]{2}[A-Z0-9]{3}[0-9]{7}\Z")
 # "ids." and "invalid." are reserved extras prefixes (docs/pif.md): provider ids,
 # and values a reader kept but could not understand (which validate reports).
@@ -125,7 +126,9 @@ _track = st.fixed_dictionaries(
         ),
     }
 )
-_playlist_name = st.none() | st.text(min_size=1, max_size=10)
+_playlist_name = st.none() | st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=10
+)
 
 
 @settings(
