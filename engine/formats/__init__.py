@@ -103,6 +103,8 @@ def _decode(data: bytes, path: Path, format: str | None, ctx: ReadContext) -> Re
     check_rows(playlists, ctx)
     playlists = [limit_fields(p, ctx) for p in playlists]
     check_not_empty(data, playlists, ctx)
+    for playlist in playlists:
+        playlist.lines = None  # only the checks need them (they may hold the file's bytes)
     return ReadResult(playlists, fmt.name, ctx.variant, ctx.all_warnings())
 
 

@@ -20,30 +20,49 @@ def _where(playlist: Playlist, index: int) -> dict[str, int | str | None]:
 
 
 def _bad_text(expr: pl.Expr, limit: int) -> pl.Expr:
-    return (expr.str.len_chars() > limit) | expr.str.contains("\x00", literal=True)
+    # bytes >= characters: a cheap first look; the warning path counts characters
+    return (expr.str.len_bytes() > limit) | expr.str.contains("\x00", literal=True)
 
 
 def _fix_text(expr: pl.Expr, limit: int) -> pl.Expr:
     return expr.str.replace_all("\x00", "", literal=True).str.slice(0, limit)
 
 
-def _column_checks(frame: pl.DataFrame, limit: int) -> dict[str, pl.Expr]:
-    checks: dict[str, pl.Expr] = {}
+def _really_bad(expr: pl.Expr, limit: int) -> pl.Expr:
+    return (expr.str.len_chars() > limit) | expr.str.contains("\x00", literal=True)
+
+
+def _column_checks(frame: pl.DataFrame, limit: int) -> dict[str, bool]:
+    """Which columns may hold text over the limit or NUL (flat scans, no list ops)."""
+    suspects: dict[str, bool] = {}
     for column in _TEXT_COLUMNS:
         if column in frame.columns:
-            checks[column] = _bad_text(pl.col(column), limit).fill_null(False)
-    checks["artists"] = (
-        pl.col("artists").list.eval(_bad_text(pl.element(), limit)).list.any().fill_null(False)
+            suspects[column] = bool(frame.select(_bad_text(pl.col(column), limit).any()).item())
+    artists = frame["artists"].explode()
+    suspects["artists"] = bool(pl.select(_bad_text(pl.lit(artists), limit).any()).item())
+    items = frame["extras"].explode().struct.unnest() if frame["extras"].list.len().sum() else None
+    suspects["extras"] = items is not None and bool(
+        items.select(
+            (_bad_text(pl.col("key"), limit) | _bad_text(pl.col("value"), limit)).any()
+        ).item()
     )
-    value = pl.element().struct.field("value")
-    key = pl.element().struct.field("key")
-    checks["extras"] = (
-        pl.col("extras")
-        .list.eval(_bad_text(value, limit) | _bad_text(key, limit))
-        .list.any()
-        .fill_null(False)
-    )
-    return checks
+    return suspects
+
+
+def _row_flags(frame: pl.DataFrame, column: str, limit: int) -> pl.Series:
+    if column == "artists":
+        expr = pl.col("artists").list.eval(_really_bad(pl.element(), limit)).list.any()
+    elif column == "extras":
+        value = pl.element().struct.field("value")
+        key = pl.element().struct.field("key")
+        expr = (
+            pl.col("extras")
+            .list.eval(_really_bad(value, limit) | _really_bad(key, limit))
+            .list.any()
+        )
+    else:
+        expr = _really_bad(pl.col(column), limit)
+    return frame.select(expr.fill_null(False))[column]
 
 
 def limit_fields(playlist: Playlist, ctx: ReadContext) -> Playlist:
@@ -52,13 +71,13 @@ def limit_fields(playlist: Playlist, ctx: ReadContext) -> Playlist:
     if frame.height == 0:
         return playlist
     limit = ctx.limits.max_field_chars
-    checks = _column_checks(frame, limit)
-    flags = frame.select(**checks)
-    bad_columns = [c for c in flags.columns if flags[c].any()]
+    suspects = [c for c, flagged in _column_checks(frame, limit).items() if flagged]
+    flags = {c: _row_flags(frame, c, limit) for c in suspects}
+    bad_columns = [c for c in suspects if flags[c].any()]
     if not bad_columns:
         return playlist
     for column in bad_columns:
-        rows = flags.with_row_index("row").filter(pl.col(column))["row"].to_list()
+        rows = flags[column].arg_true().to_list()
         for row in rows[: ctx.limits.max_warnings]:
             ctx.warn(
                 f"track {row + 1}: {column} longer than {limit} characters or holding NUL; "

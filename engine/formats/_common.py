@@ -218,6 +218,8 @@ def put_duration(
     from engine.formats.durations import UNKNOWN_MARKERS, parse_duration
 
     value = parse_duration(raw, unit=unit)
+    if value is not None and value >= 2**62:  # cannot be a track, and would not fit Int64
+        value = None
     if value is None and raw is not None and str(raw).strip().lower() not in UNKNOWN_MARKERS:
         extras[INVALID_PREFIX + "duration"] = str(raw).strip()
     record["duration_ms"] = value

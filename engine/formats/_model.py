@@ -6,7 +6,7 @@ bytes. ``engine.formats`` does the file I/O around them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -24,7 +24,7 @@ class Playlist:
     tracks: pl.DataFrame = field(default_factory=empty_tracks)
     description: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
-    lines: list[int] | None = field(default=None, compare=False, repr=False)
+    lines: Sequence[int] | None = field(default=None, compare=False, repr=False)
     """Source line of each track, when the reader knows it (for warnings)."""
 
 

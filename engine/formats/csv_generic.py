@@ -11,24 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any
+
+import polars as pl
 
 from engine.errors import FormatError
-from engine.formats._common import (
-    clean_text,
-    join_artists,
-    parse_bool,
-    parse_track_link,
-    put_duration,
-    put_isrc,
-    split_artists,
-)
+from engine.formats import _vector as vector
+from engine.formats._common import INVALID_PREFIX, join_artists
 from engine.formats._context import ReadContext
-from engine.formats._frame import records_frame
-from engine.formats._io import decode_text
 from engine.formats._model import Playlist, frame_to_playlists, merged
+from engine.formats._table import Table, read_table, sniff_delimiter
 from engine.formats.cells import neutralise
-from engine.frame import COLUMNS, extras_dict
+from engine.frame import COLUMNS, TRACK_SCHEMA, conform, extras_dict
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "title": ("title", "name", "track", "song", "trackname", "songname", "tracktitle", "songtitle"),
@@ -66,119 +59,96 @@ def map_headers(headers: list[str]) -> dict[int, str]:
     return mapping
 
 
-def sniff_delimiter(header_line: str) -> str:
-    """``,``, ``;`` or tab: whichever the header line uses most outside quotes."""
-    unquoted = re.sub(r'"[^"]*"', "", header_line)
-    return max(",;\t", key=unquoted.count)
+_TEXT_FIELDS = ("title", "album", "release_date", "provider", "provider_id", "url", "playlist")
+_DURATION_UNITS = {"duration": None, "duration_ms": "ms", "duration_s": "s"}
 
 
-def read_rows(text: str, ctx: ReadContext) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and ``(line number, cells)`` rows; delimiter sniffed among , ; tab."""
-    source = ctx.source
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise FormatError(source, "empty file", line=1, expected="a header row")
-        rows = []
-        start = reader.line_num + 1
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                if any(cells):
-                    ctx.warn("row of empty cells skipped", line=start)
-                start = reader.line_num + 1
-                continue
-            if len(cells) > len(header):
-                ctx.warn(
-                    f"{len(cells)} cells in a {len(header)}-column file; "
-                    f"cells after column {len(header)} dropped",
-                    line=start,
-                )
-                cells = cells[: len(header)]
-            rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise FormatError(source, f"bad CSV: {exc}", line=reader.line_num) from exc
-    return clean_headers(header, ctx), rows
-
-
-def clean_headers(header: list[str], ctx: ReadContext) -> list[str]:
-    """Header cells without surrounding whitespace (a warning names each one trimmed)."""
-    cleaned = [h.strip() for h in header]
-    for raw, clean in zip(header, cleaned, strict=True):
-        if raw != clean and clean:
-            ctx.warn(f"header {raw!r} has surrounding whitespace; read as {clean!r}", line=1)
-    return cleaned
-
-
-def _record(headers: list[str], mapping: dict[int, str], cells: list[str]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    extras: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        raw = cells[index] if index < len(cells) else ""
+def _canonical(table: Table, mapping: dict[int, str]) -> pl.DataFrame:
+    """The canonical frame of a generic CSV table, column by column."""
+    raw = table.frame
+    by_field = {field: f"c{index}" for index, field in mapping.items()}
+    columns: dict[str, pl.Expr | pl.Series] = {}
+    pairs: list[tuple[str, pl.Expr]] = []
+    for index, header in enumerate(table.headers):
         field = mapping.get(index)
         if field is None:
-            if raw != "":
-                extras[header] = raw
-        elif field == "artists":
-            record["artists"] = split_artists(raw)
-        elif field in ("duration", "duration_ms", "duration_s"):
-            unit = {"duration_ms": "ms", "duration_s": "s"}.get(field)
-            put_duration(record, extras, raw, unit)
+            pairs.append((header, pl.col(f"c{index}")))
         elif field == "isrc":
-            put_isrc(record, extras, raw)
-        elif field == "explicit":
-            record["explicit"] = parse_bool(raw)
-        elif field == "position":
-            text = raw.strip()
-            record["position"] = int(text) if text.isdigit() else None
-        else:
-            record[field] = clean_text(raw)
-    link = parse_track_link(record.get("url"))
-    if link and not record.get("provider_id"):
-        record["provider"], record["provider_id"] = link
-    record["extras"] = extras
-    return record
+            value, invalid = vector.isrc(raw[f"c{index}"])
+            columns["isrc"] = value
+            pairs.append((INVALID_PREFIX + "isrc", pl.lit(invalid)))
+        elif field in _DURATION_UNITS and "duration_ms" not in columns:
+            value_s, invalid_s = _durations(raw, table.headers, mapping)
+            columns["duration_ms"] = value_s
+            pairs.append((INVALID_PREFIX + "duration", pl.lit(invalid_s)))
+    for field in _TEXT_FIELDS:
+        if field in by_field:
+            columns[field] = vector.clean(pl.col(by_field[field]))
+    if "artists" in by_field:
+        columns["artists"] = vector.split_artists(raw[by_field["artists"]])
+    if "explicit" in by_field:
+        columns["explicit"] = vector.explicit(pl.col(by_field["explicit"]))
+    if "position" in by_field:
+        columns["position"] = vector.position(pl.col(by_field["position"]))
+    if "id" in by_field:
+        columns["id"] = vector.clean(pl.col(by_field["id"]))
+    columns["extras"] = vector.extras(table.frame, pairs)
+    frame = conform(raw.select(**columns))
+    if "url" in by_field:
+        provider, provider_id = vector.track_links(frame["url"])
+        use = frame["provider_id"].is_null() & provider.is_not_null()
+        frame = frame.with_columns(
+            provider=pl.when(use).then(provider).otherwise(pl.col("provider")),
+            provider_id=pl.when(use).then(provider_id).otherwise(pl.col("provider_id")),
+        )
+    return frame
 
 
-def records_from_csv(
-    text: str, ctx: ReadContext
-) -> tuple[list[str], list[dict[str, Any]], list[int]]:
-    source = ctx.source
-    headers, rows = read_rows(text, ctx)
-    mapping = map_headers(headers)
+def _durations(
+    raw: pl.DataFrame, headers: list[str], mapping: dict[int, str]
+) -> tuple[pl.Series, pl.Series]:
+    # several duration columns: the last one read wins, as a row-by-row reader would
+    value: pl.Series | None = None
+    invalid: pl.Series | None = None
+    for index in range(len(headers)):
+        field = mapping.get(index)
+        if field not in _DURATION_UNITS:
+            continue
+        ms, bad = vector.durations(raw[f"c{index}"], _DURATION_UNITS[field])
+        value = ms
+        invalid = bad if invalid is None else bad.fill_null(invalid)
+    assert value is not None and invalid is not None
+    return value, invalid
+
+
+def _positions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Missing positions count on from the previous row of the same playlist;
+    missing ids are the row number."""
+    row = pl.int_range(pl.len()).over("playlist")
+    anchor = (pl.col("position") - row).forward_fill().over("playlist").fill_null(0)
+    return frame.with_columns(
+        position=pl.coalesce("position", row + anchor),
+        id=pl.coalesce("id", pl.int_range(pl.len()).cast(pl.Utf8)),
+    )
+
+
+def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
+    table = read_table(data, ctx)
+    mapping = map_headers(table.headers)
     if "title" not in mapping.values() and "url" not in mapping.values():
         raise FormatError(
-            source,
-            f"no title column in header {headers!r}",
+            ctx.source,
+            f"no title column in header {table.headers!r}",
             line=1,
             expected="a column named title, name, track or song",
         )
     ctx.declared_empty = True  # a header alone is an empty playlist
-    records = [_record(headers, mapping, cells) for _, cells in rows]
-    return headers, records, [line for line, _ in rows]
-
-
-def _index_positions(records: list[dict[str, Any]]) -> None:
-    # ids are unique in the file; positions count within each playlist
-    next_position: dict[str | None, int] = {}
-    for index, record in enumerate(records):
-        playlist = record.get("playlist")
-        if record.get("position") is None:
-            record["position"] = next_position.get(playlist, 0)
-        next_position[playlist] = record["position"] + 1
-        if record.get("id") is None:
-            record["id"] = str(index)
-
-
-def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
-    _, records, lines = records_from_csv(decode_text(data, ctx), ctx)
-    _index_positions(records)
-    playlists = frame_to_playlists(records_frame(records))
+    frame = _positions(_canonical(table, mapping)).select(
+        [pl.col(c).cast(TRACK_SCHEMA[c]) for c in COLUMNS]
+    )
+    playlists = frame_to_playlists(frame)
     if len(playlists) == 1:
-        playlists[0].lines = lines
+        playlists[0].lines = table.lines
     return playlists
 
 

@@ -14,26 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+
+import polars as pl
 
 from engine.errors import FormatError
-from engine.formats._common import (
-    clean_text,
-    join_artists,
-    parse_bool,
-    parse_track_link,
-    put_duration,
-    put_isrc,
-    split_artists,
-    spotify_uri,
-)
+from engine.formats import _vector as vector
+from engine.formats._common import INVALID_PREFIX, join_artists, spotify_uri
 from engine.formats._context import ReadContext
-from engine.formats._frame import records_frame
-from engine.formats._io import decode_text
 from engine.formats._model import Playlist, merged
+from engine.formats._table import Table, read_table
 from engine.formats.cells import neutralise
-from engine.formats.csv_generic import read_rows
-from engine.frame import extras_dict
+from engine.frame import COLUMNS, TRACK_SCHEMA, conform, extras_dict
 
 _FIELDS = {
     "Track URI": "uri",
@@ -68,55 +59,66 @@ WRITE_HEADERS = [
 """The 2024 column set (plus ISRC, which the middle set had), used when writing."""
 
 
-def _artists(cell: str, artist_uris: str | None) -> list[str]:
+def _artists(names: pl.Series, uris: pl.Series | None) -> pl.Series:
     # Exportify joins names with "," (Spotify's own names may contain commas); the
     # URI column, when present, tells how many artists there are.
-    if artist_uris:
-        count = len([u for u in artist_uris.split(",") if u.strip()])
-        naive = [p.strip() for p in cell.split(",") if p.strip()]
-        if len(naive) == count:
-            return naive
-    return split_artists(cell)
+    split = vector.split_artists(names)
+    if uris is None:
+        return split
+    frame = pl.DataFrame({"names": names, "uris": uris, "split": split})
+    naive = vector.split_plain(pl.col("names"))
+    count = vector.split_plain(pl.col("uris")).list.len()
+    same = (pl.col("uris").str.len_bytes() > 0) & (naive.list.len() == count)
+    return frame.select(pl.when(same.fill_null(False)).then(naive).otherwise("split"))["names"]
 
 
-def _record(headers: list[str], cells: list[str]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    extras: dict[str, str] = {}
-    values = dict(zip(headers, cells, strict=False))
-    for header, raw in values.items():
+def _canonical(table: Table) -> pl.DataFrame:
+    columns: dict[str, pl.Expr | pl.Series] = {}
+    pairs: list[tuple[str, pl.Expr]] = []
+    fields = {_FIELDS[h]: f"c{i}" for i, h in enumerate(table.headers) if h in _FIELDS}
+    uris_index = next((i for i, h in enumerate(table.headers) if h == "Artist URI(s)"), None)
+    uris = None if uris_index is None else table.frame[f"c{uris_index}"]
+    for index, header in enumerate(table.headers):
+        cell = pl.col(f"c{index}")
         field = _FIELDS.get(header)
         if field is None:
-            if raw != "":
-                extras[header] = raw
-        elif field == "uri":
-            link = parse_track_link(raw)
-            record["url"] = clean_text(raw)
-            if link:
-                record["provider"], record["provider_id"] = link
-        elif field == "artists":
-            record["artists"] = _artists(raw, values.get("Artist URI(s)"))
-        elif field == "duration_ms":
-            put_duration(record, extras, raw, "ms")
-        elif field == "isrc":
-            put_isrc(record, extras, raw)
-        elif field == "explicit":
-            record["explicit"] = parse_bool(raw)
-        else:
-            record[field] = clean_text(raw)
-    record["extras"] = extras
-    return record
+            pairs.append((header, cell))
+        elif field == "duration_ms" and fields["duration_ms"] == f"c{index}":
+            value, invalid = vector.durations(table.frame[f"c{index}"], "ms")
+            columns["duration_ms"] = value
+            pairs.append((INVALID_PREFIX + "duration", pl.lit(invalid)))
+        elif field == "isrc" and fields["isrc"] == f"c{index}":
+            isrc, bad = vector.isrc(table.frame[f"c{index}"])
+            columns["isrc"] = isrc
+            pairs.append((INVALID_PREFIX + "isrc", pl.lit(bad)))
+    for field in ("title", "album", "release_date"):
+        if field in fields:
+            columns[field] = vector.clean(pl.col(fields[field]))
+    if "artists" in fields:
+        columns["artists"] = _artists(table.frame[fields["artists"]], uris)
+    if "explicit" in fields:
+        columns["explicit"] = vector.explicit(pl.col(fields["explicit"]))
+    if "uri" in fields:
+        columns["url"] = vector.clean(pl.col(fields["uri"]))
+    columns["extras"] = vector.extras(table.frame, pairs)
+    frame = conform(table.frame.select(**columns))
+    if "uri" in fields:
+        provider, provider_id = vector.track_links(table.frame[fields["uri"]])
+        frame = frame.with_columns(provider=provider, provider_id=provider_id)
+    return frame.with_columns(
+        id=pl.int_range(pl.len()).cast(pl.Utf8), position=pl.int_range(pl.len())
+    ).select([pl.col(c).cast(TRACK_SCHEMA[c]) for c in COLUMNS])
 
 
 def decode(data: bytes, ctx: ReadContext) -> list[Playlist]:
-    headers, rows = read_rows(decode_text(data, ctx), ctx)
-    if not is_exportify_header(headers):
+    table = read_table(data, ctx)
+    if not is_exportify_header(table.headers):
         raise FormatError(
             ctx.source, "not an Exportify header", line=1, expected="Track URI, Track Name"
         )
     ctx.declared_empty = True
-    ctx.variant = variant(headers)
-    records = [_record(headers, cells) for _, cells in rows]
-    return [Playlist(name=None, tracks=records_frame(records), lines=[line for line, _ in rows])]
+    ctx.variant = variant(table.headers)
+    return [Playlist(name=None, tracks=_canonical(table), lines=table.lines)]
 
 
 def variant(headers: list[str]) -> str:
