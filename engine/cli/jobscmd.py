@@ -189,11 +189,14 @@ def pull_command(
     account: int = typer.Argument(..., help="Provider account id."),
     playlist: list[str] = typer.Option([], "--playlist", help="Provider playlist id(s)."),
     liked: bool = typer.Option(False, "--liked", help="Also the liked tracks."),
+    albums: bool = typer.Option(False, "--albums", help="Also the saved albums."),
     key: str | None = KEY_OPT,
     detach: bool = DETACH_OPT,
 ) -> None:
     """Snapshot a provider library (all playlists + liked) or some playlists."""
-    params = {"account_id": account, "playlists": playlist or None, "liked": liked}
+    params: dict[str, Any] = {"account_id": account, "playlists": playlist or None, "liked": liked}
+    if albums:
+        params["albums"] = True
     launch(ctx, "pull", params, key=key, detach=detach)
 
 

@@ -122,6 +122,7 @@ class PullParams(_Params):
     account_id: Id
     playlists: list[ProviderId] | None = Field(None, max_length=10_000)
     liked: bool = False
+    albums: bool = False
 
 
 class MigrateParams(_Params):

@@ -1,7 +1,8 @@
 """Job ``pull``: snapshot a provider library (playlists, liked tracks) into the store.
 
 Parameters: ``account_id``, ``playlists`` (provider playlist ids; None = every
-playlist of the account), ``liked`` (also the liked tracks).
+playlist of the account), ``liked`` (also the liked tracks), ``albums`` (also
+the saved albums, into ``saved_albums``).
 
 Each playlist is captured in order into a new snapshot that is completed only
 when every item is stored, or marked failed: readers (the effective view)
@@ -94,8 +95,24 @@ def run(ctx: JobContext) -> dict[str, Any]:
             done[info.id] = capture(ctx, provider, account_id, info, kind)
             ctx.progress.advance(message=info.name)
             ctx.save_checkpoint(done=done)
-    return {
+        albums = None
+        if params.get("albums"):
+            albums = _pull_albums(ctx, provider, account_id)
+    result: dict[str, Any] = {
         "playlists": len(done),
         "items": sum(int(d["items"]) for d in done.values()),
         "snapshots": {pid: d["snapshot_id"] for pid, d in done.items()},
     }
+    if albums is not None:
+        result["albums"] = albums
+    return result
+
+
+def _pull_albums(ctx: JobContext, provider: Provider, account_id: int) -> int:
+    """Store the account's saved albums (``engine.store.saved_albums``)."""
+    from engine.store.saved_albums import replace_saved_albums
+
+    assert ctx.user_id is not None
+    albums = provider.saved_albums()
+    with session_scope(ctx.runtime.engine) as session:
+        return replace_saved_albums(session, ctx.user_id, account_id, provider.name, albums)

@@ -392,3 +392,23 @@ class SyncGroupReview(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(16))  # confirmed | dismissed
+
+
+class SavedAlbum(Base):
+    """An album saved in a provider account's library, as the last pull saw it
+    (``pull`` with ``albums``); the library job matches them by UPC first."""
+
+    __tablename__ = "saved_albums"
+    __table_args__ = (UniqueConstraint("account_id", "provider_album_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("provider_accounts.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_album_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    artists: Mapped[list[Any]] = mapped_column(default=list)
+    upc: Mapped[str | None] = mapped_column(String(32))
+    release_date: Mapped[str | None] = mapped_column(String(10))
+    track_count: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    pulled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -48,6 +48,34 @@ def test_liked_into_liked_library_and_playlist_fallback(sqlite_url: str, tmp_pat
             assert run_job(runtime, job_id) == "succeeded", job_row(runtime, job_id)["error"]
             return dict(job_row(runtime, job_id)["result"])
 
+        pulled = submit(
+            runtime,
+            "pull",
+            {"account_id": accounts["spotify"], "playlists": ["none"], "albums": True},
+            user_id=user,
+            start=False,
+        )
+        assert run_job(runtime, pulled) == "failed"  # no such playlist: a clear error
+        pulled = submit(
+            runtime,
+            "pull",
+            {"account_id": accounts["spotify"], "liked": True, "albums": True},
+            user_id=user,
+            start=False,
+        )
+        assert run_job(runtime, pulled) == "succeeded", job_row(runtime, pulled)["error"]
+        assert job_row(runtime, pulled)["result"]["albums"] == 1
+        from engine.store.db import session_scope
+        from engine.store.saved_albums import saved_albums
+
+        with session_scope(runtime.engine) as session:
+            [stored] = saved_albums(session, user, accounts["spotify"])
+        source_album = sandbox.catalog.album(
+            "spotify", sandbox.catalog.by_isrc("spotify", isrcs[0])[0].album_ids["spotify"]
+        )
+        assert source_album is not None
+        assert stored.upc == source_album.upc and stored.track_count == len(source_album.track_ids)
+
         dry = job("tidal", dry_run=True, key="d1")
         assert dry["liked"] == {
             "source": 12,
