@@ -2,12 +2,13 @@
 
 In this order, the first that answers: an id the store already knows for the
 track on that provider, the user's standing decision (a curator's first, see
-``engine.jobs.sync.known_targets``), then the matcher over ISRC lookups and
-text search. Every matcher answer is recorded as a decision, so the next run
-asks the provider nothing: ``matched``, ``not_available`` (the member lacks
-the recording; it stays in the group and on the other members), or
-``pending`` (a review-level match: a person decides on the Review page and the
-member leaves the track out until then).
+``engine.jobs.sync.known_targets``), then the matcher over the candidates of
+the query ladder (ISRC lookups, then text rungs). Every matcher answer is
+recorded as a decision, so the next run asks the provider nothing:
+``matched``, ``not_available`` (the member lacks the recording; it stays in
+the group and on the other members), or ``pending`` (a review-level match: a
+person decides on the Review page and the member leaves the track out until
+then).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import polars as pl
 from sqlalchemy import select
 
 from engine.frame import conform
-from engine.jobs.plan import SEARCH_LIMIT, search_query
 from engine.jobs.runner import JobContext
+from engine.jobs.search_ladder import Ladder, MemoryStore, budget_for
 from engine.jobs.sync import known_targets
 from engine.providers.base import Provider
 from engine.store import repo
@@ -130,35 +131,25 @@ def resolve(ctx: JobContext, provider: Provider, keys: Iterable[str]) -> Resolut
     return result
 
 
-def _candidates(provider: Provider, source: pl.DataFrame, result: Resolution) -> pl.DataFrame:
-    caps = provider.capabilities
-    frames: list[pl.DataFrame] = []
-    isrcs = sorted({i.upper() for i in source["isrc"].drop_nulls().to_list() if i})
-    if caps.isrc_lookup != "none" and isrcs:
-        frames.append(provider.lookup_isrcs(isrcs))
-        result.requests += max(1, math.ceil(len(isrcs) / max(caps.isrc_batch_max, 1)))
-    found = {str(i).upper() for f in frames for i in f["isrc"].drop_nulls().to_list()}
-    rest = source.filter(
-        pl.col("isrc").is_null() | ~pl.col("isrc").str.to_uppercase().is_in(list(found))
+def _candidates(
+    ctx: JobContext, provider: Provider, source: pl.DataFrame, result: Resolution
+) -> pl.DataFrame:
+    """Candidates by the query ladder every migration uses (``engine.jobs.search_ladder``)."""
+    ladder = Ladder(
+        provider,
+        MemoryStore(),
+        config=load_match_config(ctx.runtime.engine, ctx.user_id),
+        budget=budget_for(provider, ctx.runtime.settings),
     )
-    queries = [search_query(r["title"], r["artists"]) for r in rest.iter_rows(named=True)]
-    queries = [q for q in dict.fromkeys(queries) if q]
-    if queries:
-        frames.extend(provider.search_many(queries, limit=min(SEARCH_LIMIT, caps.search_limit_max)))
-        result.requests += len(queries)
-    frames = [conform(f) for f in frames if f.height]
-    if not frames:
-        return conform(pl.DataFrame())
-    candidates = pl.concat(frames, how="vertical_relaxed").filter(
-        pl.col("provider_id").is_not_null()
-    )
-    return candidates.with_columns(id=pl.col("provider_id")).unique("id", keep="first")
+    candidates, _ = ladder.run(source.with_columns(pl.col("id").cast(pl.Utf8)))
+    result.requests += ladder.requests
+    return candidates
 
 
 def _match(ctx: JobContext, provider: Provider, source: pl.DataFrame, result: Resolution) -> None:
     from engine.matching import match
 
-    candidates = _candidates(provider, source, result)
+    candidates = _candidates(ctx, provider, source, result)
     config = load_match_config(ctx.runtime.engine, ctx.user_id)
     if candidates.height:
         matched = match(source, candidates, config=config)

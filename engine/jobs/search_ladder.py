@@ -223,6 +223,8 @@ class Ladder:
         self._advance = advance or (lambda n: None)
         caps = provider.capabilities
         self._search_units = caps.method_costs.get("search.list", 0)
+        self.requests = 0
+        """Lookup and search calls this ladder sent (the store's answers excluded)."""
 
     def run(self, source: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, list[dict[str, Any]]]]:
         """Candidates (distinct, ``id`` = provider id) and each track's trail by source id."""
@@ -261,6 +263,7 @@ class Ladder:
         for chunk in chunks(todo, batch * 10):
             for done, frame, errors in isolated_lookups(self.provider, chunk):
                 self.store.add(frame, isrcs=done, rung="isrc", errors=errors)
+                self.requests += -(-len(done) // batch)
             self._advance(len(chunk))
         hits: dict[str, list[dict[str, Any]]] = {}
         for row in self.store.rows:
@@ -347,6 +350,7 @@ class Ladder:
             for query, (frame, error) in zip(chunk, found, strict=True):
                 errors = {query: error} if error else None
                 self.store.add(frame, query=query, rung=rung, errors=errors)
+            self.requests += len(chunk)
             self._advance(len(chunk))
         asked = []
         for query, sids in by_query.items():
