@@ -304,3 +304,38 @@ def test_migrate_report_shows_the_trail_and_resume_skips_queries(
         for title, r in report.items():
             assert r["queries"] == by_title[title]["queries"]
         runtime.close()
+
+
+def test_titles_with_a_slash_migrate_to_tidal(sqlite_url: str, tmp_path: Path) -> None:
+    """ "AC/DC" or "Funeral for a Friend / Love Lies Bleeding" used to make the
+    TIDAL search path answer 404; the query now travels as filter[query]."""
+    records = [
+        {"title": "Back in Black", "artists": ["AC/DC"], "album": "Back in Black"},
+        {
+            "title": "Funeral for a Friend / Love Lies Bleeding",
+            "artists": ["Elton John"],
+            "album": "Goodbye Yellow Brick Road",
+        },
+        {"title": "Either/Or", "artists": ["Elliott Smith"], "album": "Either/Or"},
+    ]
+    sandbox = Sandbox.from_records(records)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        account = connect_sandbox_account(runtime, sandbox, user, "tidal")
+        source = [
+            {**r, "duration_ms": t.duration_ms}
+            for r, t in zip(records, sandbox.catalog.tracks, strict=True)
+        ]
+        params = {
+            "source": {"playlist_id": store_playlist(runtime, user, source)},
+            "target_account_id": account,
+            "report_dir": str(tmp_path),
+        }
+        job = submit(runtime, "migrate", params, user_id=user, start=False)
+        assert run_job(runtime, job) == "succeeded", job_row(runtime, job)["error"]
+        [playlist] = job_row(runtime, job)["result"]["target_playlists"]
+        wanted = [t.id_for("tidal") for t in sandbox.catalog.tracks]
+        assert sandbox.playlist_track_ids("tidal", playlist) == wanted
+        assert sandbox.log.count("tidal", "GET", "/relationships/tracks") == 0
+        runtime.close()
