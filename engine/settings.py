@@ -50,18 +50,18 @@ class Settings(BaseSettings):
     breaker_fail_max: int = Field(5, description="Consecutive failures that open a breaker.")
     breaker_reset_s: float = Field(30.0, description="Seconds before a half-open probe.")
     ladder_requests_per_track: int = Field(
-        4,
+        5,
         ge=1,
         le=10,
         description="Most search requests (ISRC lookup included) one track may cost "
         "on the query ladder of a migration, sync or dry run.",
     )
     ladder_youtube_units_per_track: int = Field(
-        200,
+        300,
         ge=100,
         le=1000,
         description="Most YouTube quota units one track's searches may cost "
-        "(search.list costs 100; the default allows two rungs).",
+        "(search.list costs 100; the default allows three rungs).",
     )
     user_agent: str = Field("Crossfade/0.1 (+https://example.invalid/crossfade)")
     job_lease_s: float = Field(

@@ -81,7 +81,7 @@ class LadderBudget:
     """How much one track may cost: requests, and on a unit-quota provider
     (YouTube) units priced from ``Capabilities.method_costs``."""
 
-    requests_per_track: int = 4
+    requests_per_track: int = 5
     units_per_track: int | None = None
 
 

@@ -11,6 +11,7 @@ cannot cover, and maps the server's ``quotaExceeded`` 403 to a final
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -109,15 +110,29 @@ def _artist_from_channel(channel: str | None) -> list[str]:
     return [channel.removesuffix(TOPIC_SUFFIX)]
 
 
-def _split_title(title: str | None, artists: list[str]) -> str | None:
-    """Drop a leading "<artist> - " that repeats the channel's artist."""
+_CREDIT_SPLIT = re.compile(r"\s*,\s*|\s+&\s+|\s+(?:feat\.?|ft\.?|featuring|x)\s+", re.I)
+
+
+def _split_title(title: str | None, artists: list[str]) -> tuple[str | None, list[str]]:
+    """Drop a leading "<artist> - " (or "<artist>, <guest> - ") that repeats the
+    channel's artist; the guests named there join the artists.
+
+    >>> _split_title("Calvin Harris, Rihanna - This Is What You Came For", ["Calvin Harris"])
+    ('This Is What You Came For', ['Calvin Harris', 'Rihanna'])
+    """
     if not title:
-        return title
+        return title, artists
     for artist in artists:
-        prefix = f"{artist} - "
-        if title.casefold().startswith(prefix.casefold()) and len(title) > len(prefix):
-            return title[len(prefix) :]
-    return title
+        prefix, sep, rest = title.partition(" - ")
+        if not sep or not rest.strip() or not prefix.casefold().startswith(artist.casefold()):
+            continue
+        tail = prefix[len(artist) :]
+        if tail and not _CREDIT_SPLIT.match(tail):
+            continue  # "Queensryche - ..." on a "Queen" channel
+        named = [a for a in _CREDIT_SPLIT.split(prefix) if a.strip()]
+        extra = [a for a in named if a.casefold() not in {x.casefold() for x in artists}]
+        return rest, [*artists, *extra]
+    return title, artists
 
 
 def video_row(video_id: str, snippet: dict[str, Any], **extras: Any) -> dict[str, Any]:
@@ -128,8 +143,7 @@ def video_row(video_id: str, snippet: dict[str, Any], **extras: Any) -> dict[str
     song, and the video's full title stays in extras as ``video_title``.
     """
     channel = snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle")
-    artists = _artist_from_channel(channel)
-    title = _split_title(snippet.get("title"), artists)
+    title, artists = _split_title(snippet.get("title"), _artist_from_channel(channel))
     if title != snippet.get("title"):
         extras = {**extras, "video_title": snippet.get("title")}
     return {

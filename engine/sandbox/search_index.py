@@ -99,6 +99,8 @@ class SearchIndex:
         self._postings: dict[str, dict[str, list[int]]] = {f: {} for f in (*FIELDS, "any")}
         self._title_len: list[int] = []
         self._deletes: dict[str, list[str]] | None = None
+        self._sets: dict[tuple[str, str, bool], frozenset[int]] = {}
+        """Posting sets of the words queries used (built on first use, kept)."""
         for doc, track in enumerate(self.tracks):
             texts = {
                 "title": words(track.title),
@@ -131,14 +133,20 @@ class SearchIndex:
         return sorted(k for k in found if _one_edit(word, k))
 
     # -- search ---------------------------------------------------------------------------
-    def _docs(self, field: str, word: str, fuzzy: bool) -> set[int] | list[int]:
-        postings = self._postings[field]
-        if not fuzzy or len(word) < FUZZY_MIN_LENGTH:
-            return postings.get(word, [])
-        docs: set[int] = set()
-        for near in self._neighbours(word):
-            docs.update(postings.get(near, ()))
-        return docs
+    def _docs(self, field: str, word: str, fuzzy: bool) -> frozenset[int]:
+        fuzzy = fuzzy and len(word) >= FUZZY_MIN_LENGTH
+        key = (field, word, fuzzy)
+        found = self._sets.get(key)
+        if found is None:
+            postings = self._postings[field]
+            if fuzzy:
+                found = frozenset(
+                    d for near in self._neighbours(word) for d in postings.get(near, ())
+                )
+            else:
+                found = frozenset(postings.get(word, ()))
+            self._sets[key] = found
+        return found
 
     def search(self, query: Query, *, fuzzy: bool = False) -> list[CatalogTrack]:
         """Tracks holding every word of ``query`` (in its field, for field
@@ -154,11 +162,11 @@ class SearchIndex:
             return []
         hits = set(sets[0])
         for other in sets[1:]:
-            hits.intersection_update(other)
+            hits &= other  # walks the smaller side: the hits so far
             if not hits:
                 return []
         title_words = set(query.free) | {w for n, ws in query.fields if n == "title" for w in ws}
-        title_docs = [set(self._docs("title", w, fuzzy)) for w in title_words]
+        title_docs = [self._docs("title", w, fuzzy) for w in title_words]
 
         def rank(doc: int) -> tuple[int, int, int]:
             in_title = sum(doc in docs for docs in title_docs)
