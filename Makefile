@@ -36,6 +36,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_matching.py
 	$(BIN)/python scripts/bench_providers.py
+	$(BIN)/python scripts/bench_retrieval.py
 	$(BIN)/python scripts/bench_store.py
 
 explain: $(STAMP)

@@ -14,7 +14,8 @@ Rungs, cheapest and most precise first (:data:`RUNGS`):
     and "Artist - " prefixes removed, ``engine.matching.normalize_frame``)
     with the primary artist, as free text;
 ``title``
-    the normalised title alone;
+    the normalised title alone (for a row without artists, such as a video
+    title, the whole title without its brackets);
 ``album``
     the primary artist and the album, for rows that name one.
 
@@ -33,6 +34,7 @@ and the report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -60,6 +62,8 @@ WIDE_LIMIT = 10
 results hold more unrelated tracks."""
 
 WIDE_RUNGS = ("title", "album")
+
+_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
 
 CANDIDATE_COLUMNS = [
     "title",
@@ -161,6 +165,8 @@ class TrackTerms:
     album: str
     n_title: str
     isrc: str | None
+    credited: bool = True
+    """Whether the row named its artists (a video title often does not)."""
 
 
 def track_terms(source: pl.DataFrame) -> list[TrackTerms]:
@@ -174,7 +180,7 @@ def track_terms(source: pl.DataFrame) -> list[TrackTerms]:
         n_title = row["n_title"] or row["n_title_base"] or ""
         isrc = (row["isrc"] or "").strip().upper() or None
         album = (row["album"] or "").strip()
-        terms.append(TrackTerms(str(row["id"]), title, artist, album, n_title, isrc))
+        terms.append(TrackTerms(str(row["id"]), title, artist, album, n_title, isrc, bool(artists)))
     return terms
 
 
@@ -184,6 +190,11 @@ def rung_query(provider: Provider, rung: str, terms: TrackTerms) -> str | None:
     if build is None:
         return None
     title = terms.title if rung == "fielded" else terms.n_title
+    if rung == "title" and not terms.credited:
+        # No artist credit ("Artist - Song (Official Video)" from a video): the
+        # whole title, brackets dropped, holds the artist; the normalised split
+        # may have guessed the wrong half.
+        title = " ".join(_BRACKETS.sub(" ", terms.title).split()) or title
     query = build(rung, title=title, artist=terms.artist, album=terms.album)
     return query.strip() if query and query.strip() else None
 
