@@ -314,6 +314,7 @@ class Ladder:
                 frame = pl.concat([found for _, found, _ in groups], how="diagonal_relaxed")
                 errors = {k: v for _, _, failed in groups for k, v in failed.items()}
                 self.store.add(frame, query=key, rung="ids", errors=errors or None)
+                self.requests += 1
             self._advance(len(batch))
         rows: dict[str, dict[str, Any]] = {}
         for batch in batches:
