@@ -21,6 +21,7 @@ from engine.batching import chunks
 from engine.errors import UsageError
 from engine.jobs.connect import open_account
 from engine.jobs.runner import JobContext
+from engine.jobs.sync import _add_isolated
 from engine.providers.base import Provider, playlist_track_ids
 from engine.store import repo
 from engine.store.db import session_scope
@@ -121,9 +122,12 @@ def write_member(
     gone = set(doomed)
     present = [i for i in actual if i not in gone]
     missing = [i for i in final if i not in set(present)]
+    refused: dict[str, str] = {}
     if missing:
-        provider.add_items(playlist_id, missing)
-        ctx.progress.advance(len(missing))
+        # one track the provider refuses (404/400) never stops the run: reported
+        refused = _add_isolated(ctx, provider, playlist_id, missing)
+        missing = [i for i in missing if i not in refused]
+        final = [i for i in final if i not in refused]
     current = present + missing
     moves = 0
     if current != final:
@@ -134,7 +138,7 @@ def write_member(
         else:
             moves = provider.arrange(playlist_id, current, final)
             ctx.progress.advance(moves)
-    return {"removed": len(doomed), "added": len(missing), "moved": moves}
+    return {"removed": len(doomed), "added": len(missing), "moved": moves, "refused": refused}
 
 
 def _write_liked(provider: Provider, final: list[str]) -> dict[str, Any]:

@@ -347,7 +347,15 @@ def run(ctx: JobContext) -> dict[str, Any]:
             done[str(mid)] = writes
             ctx.save_checkpoint(applied=done)
         with session_scope(ctx.runtime.engine) as session:
-            held = {int(m["member_id"]): m["held"] for m in plan["members"]}
+            # a track a member refused is not held by it: never read as its removal
+            held = {
+                int(m["member_id"]): {
+                    own: key
+                    for own, key in m["held"].items()
+                    if own not in (done.get(str(m["member_id"])) or {}).get("refused", {})
+                }
+                for m in plan["members"]
+            }
             save_base(session, int(group.id), plan["order"], held, ctx.job_id)
     summary["applied"] = done
     return summary

@@ -241,3 +241,59 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
             assert [i for i in open_items(session, user, group) if i["kind"] == "match"] == []
         assert item["detail"]["track_id"]
         runtime.close()
+
+
+def test_a_track_the_provider_refuses_is_reported_and_the_rest_lands(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import csv
+
+    from engine.demo import connect_sandbox_account
+    from engine.store import repo
+    from engine.store.sync_groups import create_group
+
+    sandbox = make_sandbox(30)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
+        user = ensure_user(runtime)
+        account = connect_sandbox_account(runtime, sandbox, user, "spotify")
+        playlist = sandbox.seed_playlist("spotify", "demo-user", "mix", [])
+        path = tmp_path / "mix.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["title", "artist", "album", "isrc"])
+            for n in (3, 4, 5):
+                out.writerow([f"Song {n:05d}", f"Artist {n:02d}", "A", f"QZTST26{n:05d}"])
+        with session_scope(runtime.engine) as session:
+            group = int(
+                create_group(
+                    session,
+                    user,
+                    "mix",
+                    [
+                        {"kind": "file", "path": str(path)},
+                        {"kind": "playlist", "account_id": account, "playlist_id": playlist},
+                    ],
+                ).id
+            )
+        run_group(runtime, user, group)  # the dry run stores the file's tracks
+        with session_scope(runtime.engine) as session:
+            [four] = repo.tracks_by_isrc(session, "QZTST2600004")
+            repo.record_decision(  # a curator's (wrong) id that Spotify does not know
+                session,
+                user,
+                four.id,
+                "spotify",
+                status="matched",
+                target_track_id="0000000000000000000000",
+                decided_by="curator",
+            )
+        applied = run_group(runtime, user, group, apply=True)
+        [writes] = [w for w in applied["applied"].values() if w.get("refused")]
+        assert list(writes["refused"]) == ["0000000000000000000000"]
+        got = sandbox.playlist_track_ids("spotify", playlist)
+        assert len(got) == 2  # the other two landed, in order
+        quiet = run_group(runtime, user, group, apply=True)  # not read as a removal
+        assert len(sandbox.playlist_track_ids("spotify", playlist)) == 2
+        assert [len(m["remove"]) for m in quiet["members"]] == [0, 0]
+        runtime.close()
