@@ -63,6 +63,10 @@ results hold more unrelated tracks."""
 
 WIDE_RUNGS = ("title", "album")
 
+ALBUM_LIMIT = 20
+"""Candidates asked for on the artist + album rung: a whole album's tracks where
+one page holds them (Spotify's page maximum, 10, caps it there)."""
+
 _BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
 
 CANDIDATE_COLUMNS = [
@@ -351,7 +355,10 @@ class Ladder:
         todo = [q for q in queries if q not in self.store.results]
         self._phase(f"searching ({rung})", len(queries), len(queries) - len(todo))
         caps = self.provider.capabilities
-        limit = min(WIDE_LIMIT if rung in WIDE_RUNGS else SEARCH_LIMIT, caps.search_limit_max)
+        wanted = (
+            ALBUM_LIMIT if rung == "album" else WIDE_LIMIT if rung in WIDE_RUNGS else SEARCH_LIMIT
+        )
+        limit = min(wanted, caps.search_limit_max)
         # Groups whose results fill one page of ids (YouTube then asks the
         # durations of all of them in one call), small enough that a quota stop
         # loses little; each result is logged as soon as its group returns.
