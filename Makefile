@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint format bench explain app worker api clean
+.PHONY: install demo test test-fast lint format bench explain app worker api clean train-matcher
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Crossfade needs Python 3.11+"'
@@ -38,6 +38,12 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_providers.py
 	$(BIN)/python scripts/bench_retrieval.py
 	$(BIN)/python scripts/bench_store.py
+
+# Train the shipped matcher model (engine/matching/models/matcher-v1.json).
+MATCH_DATA ?= ../shared/data/matching/itunes-amazon
+SEED ?= 14
+train-matcher: $(STAMP)
+	$(BIN)/python scripts/train_matcher.py --data $(MATCH_DATA) --seed $(SEED) --out engine/matching/models/matcher-v1.json
 
 explain: $(STAMP)
 	$(BIN)/python scripts/explain.py

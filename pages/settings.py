@@ -1,4 +1,4 @@
-"""Settings: matching thresholds and weights, feature flags, snapshot retention.
+"""Settings: matching thresholds and the learned model, feature flags, snapshot retention.
 
 Feature flags are global (every user, every process): in OIDC (multi-user)
 mode they are shown read-only here and changed with ``crossfade flags set``.
@@ -18,8 +18,6 @@ from engine.app_support.people import CurrentUser
 from engine.errors import CrossfadeError
 from engine.runtime import Runtime
 from pages import _ui
-
-WEIGHTS = ("weight_title", "weight_artists", "weight_album", "weight_duration")
 
 
 def _notice() -> None:
@@ -55,24 +53,22 @@ def matching(rt: Runtime, user: CurrentUser) -> None:
             0.01,
             key="cf_set_review_threshold",
         )
-        st.caption("Weights of the score's parts (relative):")
-        wcols = st.columns(4)
-        weights = {
-            name: wcols[i].number_input(
-                name.removeprefix("weight_"),
-                0.0,
-                5.0,
-                float(getattr(config, name)),
-                0.01,
-                key=f"cf_set_{name}",
-            )
-            for i, name in enumerate(WEIGHTS)
-        }
+        margin = st.slider(
+            "…and only this far ahead of a candidate of another title or artist",
+            0.0,
+            0.5,
+            float(config.auto_margin),
+            0.01,
+            key="cf_set_auto_margin",
+        )
+        st.caption(
+            "Scores are the learned model's probability that two records are the same recording."
+        )
         saved = st.form_submit_button("Save matching settings", type="primary")
     if saved:
         try:
             preferences.save_match_config(
-                rt, user.id, auto_threshold=auto, review_threshold=review_at, **weights
+                rt, user.id, auto_threshold=auto, review_threshold=review_at, auto_margin=margin
             )
         except CrossfadeError as exc:
             _ui.show_error(exc)

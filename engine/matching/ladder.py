@@ -4,7 +4,8 @@ Rungs, first that applies wins: ``curator`` (a person's decision for this source
 track), ``isrc`` (equal ISRC; ties broken by the fuzzy score, which weighs album,
 explicit flag and duration), ``exact`` (equal normalised title and primary
 artist, equal strong version tags, duration within ``exact_duration_ms``),
-``fuzzy`` (the weighted score cut by the two thresholds), ``none``.
+``fuzzy`` (the model's probability cut by the two thresholds, with the hold-back
+rules of ``scorer``), ``none``.
 """
 
 from __future__ import annotations
@@ -22,20 +23,23 @@ NOT_AVAILABLE = "not available"
 """A curator's ``catalog_id`` saying the track does not exist on the target."""
 
 
-def tier(score: pl.Expr, config: MatchConfig) -> pl.Expr:
-    """``auto`` / ``review`` / ``none`` from a score."""
+def tier(score: pl.Expr, held: pl.Expr, ask: pl.Expr, config: MatchConfig) -> pl.Expr:
+    """``auto`` / ``review`` / ``none`` from a probability; a pair with a hold-back
+    reason (``held`` not empty) is at most ``review``, one to ``ask`` about (another
+    version of the same song) at least ``review``."""
     return (
-        pl.when(score >= config.auto_threshold)
+        pl.when((score >= config.auto_threshold) & (held == ""))
         .then(pl.lit("auto"))
-        .when(score >= config.review_threshold)
+        .when((score >= config.review_threshold) | ask)
         .then(pl.lit("review"))
         .otherwise(pl.lit("none"))
     )
 
 
 def decide(scored: pl.DataFrame, config: MatchConfig) -> pl.DataFrame:
-    """Add ``rule``, ``decision`` and ``rule_rank`` to scored pairs (rungs 2 to 5)."""
-    fuzzy = tier(pl.col("score"), config)
+    """Add ``rule``, ``decision`` and ``rule_rank`` to scored pairs (rungs 2 to 5);
+    ``scored`` needs ``score``, ``held``, ``ask``, ``isrc_equal`` and ``key_equal``."""
+    fuzzy = tier(pl.col("score"), pl.col("held"), pl.col("ask"), config)
     return scored.with_columns(
         rule=pl.when(pl.col("isrc_equal"))
         .then(pl.lit("isrc"))

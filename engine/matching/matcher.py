@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
 
 from engine.errors import DataError
 from engine.matching.assign import one_to_one as assign_one_to_one
 from engine.matching.blocking import PAIR_SCHEMA, candidate_pairs, key_pairs
 from engine.matching.config import DEFAULT_CONFIG, MatchConfig
-from engine.matching.ladder import RULE_RANK, curator_rules, decide
+from engine.matching.features import quick_scores
+from engine.matching.ladder import RULE_RANK, curator_rules
 from engine.matching.normalize import normalize_frame
-from engine.matching.scoring import PART_COLUMNS, compact, score_parts
+from engine.matching.scorer import explain_rows, score_candidates
+from engine.matching.scoring import PART_COLUMNS, compact
 
 RESULT_COLUMNS = [
     "source_id",
@@ -22,6 +22,7 @@ RESULT_COLUMNS = [
     "decision",
     "rule",
     *PART_COLUMNS,
+    "explanation",
     "alternatives",
 ]
 """Columns of ``match`` results, in order (stable: jobs and the app read them)."""
@@ -47,13 +48,23 @@ def _prepared(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return prepared
 
 
+def _content_groups(frame: pl.DataFrame) -> pl.Series:
+    """Rows of ``score_pairs``'s left side that are the same record share a group, so
+    that rank and margin compare a source track's candidates with each other."""
+    keys = frame.drop("id").select(pl.all().cast(pl.Utf8).fill_null("\x00"))
+    return keys.select(pl.struct(pl.all()).rank("dense").cast(pl.UInt32) - 1).to_series()
+
+
 def score_pairs(
     left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig = DEFAULT_CONFIG
 ) -> pl.DataFrame:
     """Score row i of ``left`` against row i of ``right`` (canonical track frames).
 
-    Returns ``score`` (0..1), ``decision`` (auto/review/none), ``rule``
-    (isrc/exact/fuzzy/none) and the ``part_*`` columns, one row per pair.
+    Returns ``score`` (the model's probability of the same recording),
+    ``decision`` (auto/review/none), ``rule`` (isrc/exact/fuzzy/none), the
+    ``part_*`` similarities and ``explanation``, one row per pair. Rows with the
+    same left record are that record's candidates (for rank and margin); the right
+    side is the catalogue that title and artist frequencies are counted in.
 
     >>> from engine.frame import tracks_frame
     >>> a = tracks_frame([{"title": "Halo", "artists": ["Beyoncé"], "duration_ms": 261000}])
@@ -65,27 +76,27 @@ def score_pairs(
         raise DataError(f"score_pairs: {left.height} left rows but {right.height} right rows")
     lhs = compact(normalize_frame(left))
     rhs = compact(normalize_frame(right))
-    scored = decide(score_parts(lhs, rhs, config), config)
-    return scored.select("score", "decision", "rule", *PART_COLUMNS)
+    rows = pl.int_range(rhs.height, dtype=pl.UInt32, eager=True)
+    pairs = pl.DataFrame({"s": rows, "c": rows, "g": _content_groups(lhs)})
+    scored = score_candidates(lhs, rhs, pairs, config)
+    frame = scored.frame.with_columns(
+        explanation=pl.Series(
+            explain_rows(scored, np.arange(scored.frame.height), config), dtype=pl.Utf8
+        )
+    )
+    return frame.select("score", "decision", "rule", *PART_COLUMNS, "explanation")
 
 
 def _shortlist(
     src: pl.DataFrame, cat: pl.DataFrame, pairs: pl.DataFrame, config: MatchConfig
 ) -> pl.DataFrame:
-    """Per source track, the ``max_candidates`` pairs with the closest titles, plus
-    every ISRC-equal pair: one cheap vectorised ratio instead of the full scoring."""
-    quick = cpdist(
-        src["n_title"].gather(pairs["s"]).to_list(),
-        cat["n_title"].gather(pairs["c"]).to_list(),
-        scorer=fuzz.ratio,
-        workers=-1,
-        dtype=np.uint8,
-    )
-    same_isrc = (src["isrc"].gather(pairs["s"]) == cat["isrc"].gather(pairs["c"])) & (
-        src["isrc"].gather(pairs["s"]) != ""
-    )
+    """Per source track, the ``max_candidates`` pairs with the best quick score over
+    title and artist together, plus every ISRC-equal pair."""
+    left, right = src[pairs["s"]], cat[pairs["c"]]
+    quick = quick_scores(left, right)
+    same_isrc = (left["isrc"] == right["isrc"]) & (left["isrc"] != "")
     ranked = pairs.with_columns(
-        _quick=pl.Series(quick, dtype=pl.UInt8), _isrc=same_isrc.fill_null(False)
+        _quick=pl.Series(quick, dtype=pl.Float32), _isrc=same_isrc.fill_null(False)
     )
     top = ranked.sort("_quick", descending=True).group_by("s").head(config.max_candidates)
     return (
@@ -93,39 +104,44 @@ def _shortlist(
     )
 
 
-def _scored_candidates(
+def _settled(
     src: pl.DataFrame, cat: pl.DataFrame, pairs: pl.DataFrame, config: MatchConfig
-) -> pl.DataFrame:
-    scored = score_parts(src[pairs["s"]], cat[pairs["c"]], config)
-    return decide(pl.concat([pairs, scored], how="horizontal"), config)
+) -> pl.Series:
+    """Source rows that an ISRC or exact-key pair settles (ladder rungs 2 and 3)."""
+    left, right = src[pairs["s"]], cat[pairs["c"]]
+    isrc = (left["isrc"] == right["isrc"]) & (left["isrc"] != "")
+    exact = (
+        (left["n_title"] == right["n_title"])
+        & (left["n_artist"] == right["n_artist"])
+        & (left["n_title"] != "")
+        & (left["tags_text"] == right["tags_text"])
+        & ((left["n_duration"] - right["n_duration"]).abs() <= config.exact_duration_ms)
+    )
+    return pairs["s"].filter((isrc | exact).fill_null(False)).unique()
 
 
-def _ranked_pairs(
+def candidates(
     src: pl.DataFrame,
     cat: pl.DataFrame,
     curated: pl.DataFrame,
     config: MatchConfig,
     *,
-    settle_early: bool,
+    settle_early: bool = True,
 ) -> pl.DataFrame:
-    """Every scored candidate pair. Key pairs (ISRC, title + artist) and curated pairs
-    are scored first; with ``settle_early`` the source tracks they settle skip the
-    fuzzy blocking, which is where the work is."""
+    """Every ``(s, c)`` pair that reaches the model. Key pairs (ISRC, title + artist)
+    and curated pairs come first; with ``settle_early`` the source tracks they
+    settle skip the fuzzy blocking, which is where the work is."""
     first = pl.concat([key_pairs(src, cat), curated.drop_nulls().cast(PAIR_SCHEMA)]).unique()  # type: ignore[arg-type]
-    ranked = _scored_candidates(src, cat, first, config)
-    settled = pl.concat(
-        [ranked.filter(pl.col("rule").is_in(["isrc", "exact"])).select("s"), curated.select("s")]
-    )["s"].unique()
+    settled = pl.concat([_settled(src, cat, first, config), curated["s"]]).unique()
     rows = None
     if settle_early:
         rows = pl.Series("s", range(src.height), dtype=pl.UInt32).filter(
             ~pl.Series(range(src.height)).is_in(settled.implode())
         )
         if rows.is_empty():
-            return ranked
+            return first
     fuzzy = _shortlist(src, cat, candidate_pairs(src, cat, config, rows), config)
-    fuzzy = fuzzy.join(first, on=["s", "c"], how="anti")
-    return pl.concat([ranked, _scored_candidates(src, cat, fuzzy, config)])
+    return pl.concat([first, fuzzy]).unique(maintain_order=True)
 
 
 def _curated_pairs(src: pl.DataFrame, cat: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
@@ -204,14 +220,16 @@ def match(
     provider = set(_catalog_providers(catalog))
     curated = _curated_pairs(src, cat, curator_rules(rules, provider))
 
-    ranked = _ranked_pairs(src, cat, curated, config, settle_early=not one_to_one)
+    pairs = candidates(src, cat, curated, config, settle_early=not one_to_one)
+    scored = score_candidates(src, cat, pairs, config)
+    ranked = scored.frame.with_row_index("_pos")
     ranked = ranked.join(curated.rename({"c": "_cur"}), on="s", how="left").with_columns(
         rule=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("curator")).otherwise("rule"),
         decision=pl.when(pl.col("c") == pl.col("_cur")).then(pl.lit("auto")).otherwise("decision"),
     )
     ranked = ranked.with_columns(
         rule_rank=pl.col("rule").replace_strict(RULE_RANK, return_dtype=pl.UInt8)
-    ).sort(["s", "rule_rank", "score"], descending=[False, False, True])
+    ).sort(["s", "rule_rank", "score", "c"], descending=[False, False, True, False])
 
     qualifying = ranked.filter(pl.col("rule") != "none")
     # Sources a curator marked "not available" take no catalogue track.
@@ -222,6 +240,15 @@ def match(
     else:
         chosen = qualifying.group_by("s", maintain_order=True).first()
 
+    chosen = chosen.with_columns(
+        explanation=pl.Series(
+            explain_rows(scored, chosen["_pos"].to_numpy(), config), dtype=pl.Utf8
+        )
+    ).with_columns(
+        explanation=pl.when(pl.col("rule") == "curator")
+        .then(pl.lit("a curator's decision"))
+        .otherwise("explanation")
+    )
     cat_index = _index(cat, "catalog_id", "c")
     alternatives = _alternatives(ranked, chosen, cat_index, top_k)
     best_unchosen = (
@@ -253,5 +280,9 @@ def match(
         .otherwise(pl.lit("none"))
         .alias("rule"),
         *PART_COLUMNS,
+        pl.when(pl.col("_na"))
+        .then(pl.lit("a curator marked it not available"))
+        .otherwise(pl.col("explanation").fill_null(""))
+        .alias("explanation"),
         pl.col("alternatives").fill_null(pl.lit([], dtype=ALTERNATIVE_TYPE)).cast(ALTERNATIVE_TYPE),
     )

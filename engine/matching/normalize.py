@@ -59,6 +59,11 @@ _JUNK_START = (
 )
 
 
+_MINUTES_BELOW = 30
+"""A ``duration_ms`` value below this is taken as whole minutes."""
+_SECONDS_BELOW = 3_600
+"""A ``duration_ms`` value below this (and not minutes) is taken as seconds."""
+
 _NUMBER = r"\b(\d+|(?:pt|part|vol|volume|chapter|no|op) (?:[ivx]+))\b"
 
 
@@ -222,13 +227,27 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("_soft").str.contains("clean")).then(pl.lit(False)),
         ),
         n_duration=pl.coalesce(
-            pl.col("duration_ms"),
+            _duration_ms(pl.col("duration_ms")),
             pl.col("_clock").struct.field("1").cast(pl.Int64) * 60_000
             + pl.col("_clock").struct.field("2").cast(pl.Int64) * 1_000,
         ),
     )
     helpers = ["_row", "_complex", "_t0", "_a0", "_al0", "_clock", "_ver", "_feat", "_alver"]
     return steps.drop(*helpers, "_core", "_soft", "_artists", strict=False).collect()
+
+
+def _duration_ms(ms: pl.Expr) -> pl.Expr:
+    """Durations some exports write in minutes or seconds, detected by their size:
+    no recording lasts under 30 ms or 3.6 s, so such values are minutes or seconds."""
+    return (
+        pl.when(ms <= 0)
+        .then(None)
+        .when(ms < _MINUTES_BELOW)
+        .then(ms * 60_000)
+        .when(ms < _SECONDS_BELOW)
+        .then(ms * 1_000)
+        .otherwise(ms)
+    )
 
 
 def _parse_titles(steps: pl.LazyFrame) -> pl.LazyFrame:
@@ -276,9 +295,18 @@ def _split_dash(steps: pl.LazyFrame) -> pl.LazyFrame:
     before = pl.col("_core").str.extract(_DASH_SPLIT, 1)
     after = pl.col("_core").str.extract(_DASH_SPLIT, 2)
     no_artist = pl.col("_a0") == ""
-    repeats = _clean(before) == _clean(pl.col("_a0"))
+    # "Beyoncé - Topic" uploading "Beyoncé, JAY-Z - Déjà Vu": the video title's credit
+    # names the channel's artist among others, and the two are one credit.
+    credit = _artist_text(before)
+    channel = _artist_text(pl.col("_a0"))
+    repeats = (_clean(before) == _clean(pl.col("_a0"))) | (
+        (channel != "")
+        & pl.concat_str(pl.lit("|"), credit, pl.lit("|")).str.contains(
+            pl.concat_str(pl.lit("|"), channel, pl.lit("|")), literal=True
+        )
+    )
     has_split = after.is_not_null()
     return steps.with_columns(
-        _a0=pl.when(no_artist & has_split).then(before).otherwise(pl.col("_a0")),
+        _a0=pl.when(has_split & (no_artist | repeats)).then(before).otherwise(pl.col("_a0")),
         _core=pl.when(has_split & (no_artist | repeats)).then(after).otherwise(pl.col("_core")),
     )

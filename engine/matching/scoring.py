@@ -2,8 +2,8 @@
 
 ``score_parts(left, right, config)`` takes two *compact* frames (see ``compact``)
 aligned row by row and returns one row per pair with ``part_*`` columns (0..1, null
-when a side does not know the field), the weighted ``score`` and the ladder flags
-``isrc_equal`` and ``key_equal``.
+when a side does not know the field) and the ladder flags ``isrc_equal`` and
+``key_equal``. The score itself is the learned model's (``engine.matching.model``).
 """
 
 from __future__ import annotations
@@ -50,6 +50,21 @@ def compact(normalized: pl.DataFrame) -> pl.DataFrame:
         pl.col("n_soft").alias("soft_text"),
         "n_explicit",
         "n_duration",
+        pl.col("release_date")
+        .cast(pl.Utf8)
+        .str.extract(r"((?:19|20)\d\d)", 1)
+        .cast(pl.Int32, strict=False)
+        .alias("n_year"),
+        pl.concat_str(
+            [
+                pl.col("n_title"),
+                pl.col("n_artists").list.join(" "),
+                pl.col("n_album").fill_null(""),
+            ],
+            separator=" ",
+        )
+        .str.strip_chars()
+        .alias("all_text"),
         (
             (pl.col("artists").list.len() == 0)
             | pl.col("duration_ms").is_null()
@@ -171,7 +186,9 @@ def _forgiven_tags(left: pl.Series, right: pl.Series, config: MatchConfig) -> np
 
 
 def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) -> pl.DataFrame:
-    """Part scores and the weighted score of ``left[i]`` against ``right[i]``."""
+    """Named part similarities of ``left[i]`` against ``right[i]`` and the ladder flags;
+    ``_forgiven`` (differing strong tags one store often drops, same length) and
+    ``_gap_s`` (duration difference in seconds) feed the learned scorer."""
     lt, rt = left["n_title"].to_list(), right["n_title"].to_list()
     title = np.maximum(
         _ratio(lt, rt, fuzz.ratio),
@@ -200,48 +217,22 @@ def score_parts(left: pl.DataFrame, right: pl.DataFrame, config: MatchConfig) ->
     version = np.where(strong_equal, np.where(soft_equal, 1.0, 0.5), 0.0)
     explicit = (left["n_explicit"] == right["n_explicit"]).cast(pl.Float64).to_numpy()
 
-    weights = np.array(
-        [config.weight_title, config.weight_artists, config.weight_album, config.weight_duration]
-    )
-    parts = np.vstack([title, artists, album, duration])
-    known = ~np.isnan(parts)
-    weight_known = (weights[:, None] * known).sum(axis=0)
-    weighted = (weights[:, None] * np.nan_to_num(parts)).sum(axis=0) / np.maximum(
-        weight_known, 1e-9
-    )
     forgiven = _forgiven_tags(left["tags_text"], right["tags_text"], config) & (
         gap <= config.duration_full_ms
     )
-    mismatch = np.where(forgiven, config.same_length_version_penalty, config.version_penalty)
-    penalty = np.where(
-        strong_equal, np.where(soft_equal, 0.0, config.soft_version_penalty), mismatch
-    ) + np.where(explicit == 0.0, config.explicit_penalty, 0.0)
-    score = np.clip(weighted - penalty, 0.0, 1.0)
-    # Without a second field to agree on, a title alone can at most ask for review.
-    evidence = known[1:].any(axis=0)
-    score = np.where(evidence, score, np.minimum(score, config.auto_threshold - 0.01))
-    score = np.where(
-        title < config.title_gate, np.minimum(score, config.review_threshold - 0.01), score
-    )
-    score = np.where(
-        title < config.title_auto_min, np.minimum(score, config.auto_threshold - 0.01), score
-    )
-    strangers = (np.nan_to_num(artists, nan=1.0) < config.artist_gate) & (
-        title < config.title_auto_min
-    )
-    score = np.where(strangers, np.minimum(score, config.review_threshold - 0.01), score)
-    score = np.clip(score, 0.0, 1.0)
+    gap_s = np.where(np.isnan(gap), np.nan, gap / 1000.0)
 
     isrc_l, isrc_r = left["isrc"], right["isrc"]
     return pl.DataFrame(
         {
-            "score": np.round(score, 4),
             "part_title": np.round(title, 4),
             "part_artists": np.round(artists, 4),
             "part_album": np.round(album, 4),
             "part_duration": np.round(duration, 4),
             "part_version": version,
             "part_explicit": explicit,
+            "_forgiven": forgiven,
+            "_gap_s": gap_s,
         },
         nan_to_null=True,
     ).with_columns(

@@ -21,15 +21,9 @@ from engine.store.models import UserSetting
 MATCHING = "matching"
 RETENTION = "retention"
 
-MATCH_FIELDS = (
-    "auto_threshold",
-    "review_threshold",
-    "weight_title",
-    "weight_artists",
-    "weight_album",
-    "weight_duration",
-)
-"""The matcher knobs a curator may change from the app."""
+MATCH_FIELDS = ("auto_threshold", "review_threshold", "auto_margin")
+"""The matcher knobs a curator may change from the app (values saved for the
+weights of the hand-set scorer before the learned one are ignored)."""
 
 
 @dataclass(frozen=True)

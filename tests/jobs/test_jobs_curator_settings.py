@@ -12,6 +12,7 @@ from test_jobs_migrate import store_playlist
 
 from engine.jobs import job_row, run_job, submit
 from engine.jobs.plan import load_plan
+from engine.matching import MatchConfig
 from engine.runtime import Runtime
 from engine.store import preferences
 from engine.store.db import session_scope
@@ -60,7 +61,8 @@ def test_stricter_auto_threshold_turns_auto_into_review(sqlite_url: str, tmp_pat
     assert strict_row["decision"] == "review" and strict_row["status"] == "pending"
     assert strict_row["result"]["added"] == 0 and strict_row["result"]["pending_review"] == 1
     # the relaxed user's settings are untouched by the strict user's
-    assert preferences.load_match_config(runtime.engine, relaxed).auto_threshold == 0.82
+    relaxed_config = preferences.load_match_config(runtime.engine, relaxed)
+    assert relaxed_config.auto_threshold == MatchConfig().auto_threshold
     runtime.close()
 
 
