@@ -4,8 +4,9 @@ From the records of a labelled ``train`` split, ``candidate_groups`` builds
 groups the way ``match`` meets them: one source record, its true catalogue record
 made messier (typos in title and artist at once, album/year/track number glued
 onto the title, a remaster word added, squashed spaces, the artist moved into the
-title, attributes moved into the title, durations in seconds, missing fields) and hard negatives beside it (the same title by other
-artists, sometimes by very many; live, karaoke, acoustic and remix siblings;
+title, attributes moved into the title, durations in seconds, missing fields)
+and hard negatives beside it (the same title by other artists, sometimes by very
+many; live, karaoke, acoustic and remix siblings;
 another title by the same artist, also on the same album at the same length;
 another edit of the same title, half a minute or more longer or shorter).
 Deterministic for a seed.
