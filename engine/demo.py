@@ -99,7 +99,8 @@ def run_demo(
             watch(runtime, job_id)
             worker.join()
             migrated = job_row(runtime, job_id)
-            if migrated["state"] != "succeeded":
+            waits_for_review = migrated["state"] == "waiting" and not migrated["resume_after"]
+            if migrated["state"] != "succeeded" and not waits_for_review:
                 from engine.errors import JobError
 
                 raise JobError(f"demo migration {migrated['state']}: {migrated['error']}")

@@ -4,13 +4,18 @@ Only the decision panel reruns after a decision (``st.fragment``), and it loads
 exactly one pending item (offset = how many were skipped), so the queue stays
 fast with 10,000 items pending.
 
+The form state belongs to the item on screen: its widgets are keyed by the
+review's decision id (``<key>_<decision id>``), so a choice made for one item can
+never be saved for the next. A decision stores only one of the shown
+candidates, a search result, or a pasted link checked on the provider.
+
 Session-state keys: ``cf_review_skip`` (items skipped in this session),
-``cf_review_choice`` (the chosen candidate in the form), ``cf_review_query`` /
-``cf_review_found`` / ``cf_review_found_choice`` (manual search),
-``cf_review_manual_id`` (a pasted target id), ``cf_review_notice`` (the last
-outcome), ``cf_review_undo_pick`` (decision picked for undo), ``cf_review_last``
-(the curator decision just saved, for "Undo last"), ``cf_review_provider``
-(only this target provider's reviews).
+``cf_review_choice_<id>`` (the chosen candidate; the best is preselected),
+``cf_review_query_<id>`` / ``cf_review_found_<id>`` / ``cf_review_found_choice_<id>``
+(manual search; nothing preselected), ``cf_review_manual_id_<id>`` (a pasted link or
+id), ``cf_review_notice`` (the last outcome), ``cf_review_undo_pick`` (decision
+picked for undo), ``cf_review_last`` (the curator decision just saved, for "Undo
+last"), ``cf_review_provider`` (only this target provider's reviews).
 Keyboard: 1-5 take that candidate, N = not available, S = skip, B = back,
 U = undo the last decision, Ctrl+Enter = save the selected choice; Tab and the
 arrow keys move through the choices.
@@ -20,48 +25,81 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from engine.app_support import preferences, review
 from engine.app_support.people import CurrentUser
-from engine.errors import CrossfadeError
+from engine.app_support.review_table import PART_COLUMNS, labels, track_name, track_rows
+from engine.errors import CrossfadeError, UsageError
 from engine.runtime import Runtime
 from pages import _ui
 
 NOT_AVAILABLE = "__not_available__"
+NOTICE_HEIGHT = 64
+"""Pixels kept for the outcome notice, shown or not, so nothing below moves."""
+
+
+def key(name: str, item: review.ReviewItem) -> str:
+    """A widget key that belongs to one review item."""
+    return f"cf_review_{name}_{item.decision_id}"
 
 
 def _remember(outcome: str | CrossfadeError) -> None:
     st.session_state["cf_review_notice"] = outcome
 
 
-def _decide(rt: Runtime, user: CurrentUser, decision_id: int, target: str | None) -> None:
+def _saved(item: review.ReviewItem, decision: int, chosen: str) -> None:
+    st.session_state["cf_review_last"] = decision
+    _remember(f"Saved: {track_name(item.source)} → {chosen}. Press U to undo.")
+    for name in ("found", "manual_id", "choice", "found_choice", "query"):
+        st.session_state.pop(key(name, item), None)
+
+
+def _decide(rt: Runtime, user: CurrentUser, item: review.ReviewItem, target: str | None) -> None:
+    """Save one of the item's candidates (or "not available")."""
+    shown = {c.track.id: c.track for c in item.candidates}
     try:
-        st.session_state["cf_review_last"] = review.decide(rt, user.id, decision_id, target)
+        if target is not None and target not in shown:
+            raise UsageError("choose one of the candidates shown, or search for another track")
+        decision = review.decide(rt, user.id, item.decision_id, target)
     except CrossfadeError as exc:
         _remember(exc)
-    else:
-        chosen = "not available" if target is None else f"track {target}"
-        _remember(f"Saved: {chosen}. Press U to undo.")
-        for key in ("cf_review_found", "cf_review_manual_id", "cf_review_choice"):
-            st.session_state.pop(key, None)
+        return
+    chosen = (
+        f"not available on {item.target_provider}" if target is None else track_name(shown[target])
+    )
+    _saved(item, decision, chosen)
 
 
-def _save_choice(rt: Runtime, user: CurrentUser, decision_id: int) -> None:
-    choice = st.session_state.get("cf_review_choice")
-    _decide(rt, user, decision_id, None if choice == NOT_AVAILABLE else choice)
+def _save_choice(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> None:
+    choice = st.session_state.get(key("choice", item))
+    if choice is None:
+        _remember(UsageError("choose a candidate or 'not available' first"))
+        return
+    _decide(rt, user, item, None if choice == NOT_AVAILABLE else str(choice))
 
 
-def _use_found(rt: Runtime, user: CurrentUser, decision_id: int) -> None:
-    manual = str(st.session_state.get("cf_review_manual_id") or "").strip()
-    _decide(rt, user, decision_id, manual or st.session_state.get("cf_review_found_choice"))
+def _use_found(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> None:
+    """Save a pasted link (checked on the provider) or the chosen search result."""
+    pasted = str(st.session_state.get(key("manual_id", item)) or "").strip()
+    found: list[review.Candidate] = st.session_state.get(key("found", item)) or []
+    picked = st.session_state.get(key("found_choice", item))
+    try:
+        if pasted:
+            track = review.look_up_track(rt, user.id, item.target_provider, pasted)
+        else:
+            track = next((c.track for c in found if c.track.id == picked), None)  # type: ignore[assignment]
+            if track is None:
+                raise UsageError("choose a search result or paste a track link first")
+        decision = review.decide_checked(rt, user.id, item.decision_id, track)
+    except CrossfadeError as exc:
+        _remember(exc)
+        return
+    _saved(item, decision, track_name(track))
 
 
 def _skip(step: int) -> None:
     st.session_state["cf_review_skip"] = max(0, st.session_state.get("cf_review_skip", 0) + step)
-    st.session_state.pop("cf_review_found", None)
-    st.session_state.pop("cf_review_choice", None)
 
 
 def _undo_last(rt: Runtime, user: CurrentUser) -> None:
@@ -78,37 +116,27 @@ def _undo(rt: Runtime, user: CurrentUser) -> None:
 
 def _undo_decision(rt: Runtime, user: CurrentUser, decision_id: int) -> None:
     try:
-        review.undo(rt, user.id, decision_id)
+        name = review.undo(rt, user.id, decision_id)
     except CrossfadeError as exc:
         _remember(exc)
     else:
-        _remember(f"Undone: decision {decision_id}; its review is back in the queue.")
+        _remember(f"Undone: {name} is back in the queue.")
 
 
-def _search(rt: Runtime, user: CurrentUser, provider: str) -> None:
-    query = str(st.session_state.get("cf_review_query") or "")
+def _search(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> None:
+    query = str(st.session_state.get(key("query", item)) or "")
     try:
-        found = review.search_target(rt, user.id, provider, query)
+        found = review.search_target(rt, user.id, item.target_provider, query)
     except CrossfadeError as exc:
         _remember(exc)
         return
-    st.session_state["cf_review_found"] = [
-        {"id": t.id, "label": _label(t), "url": t.url} for t in found
+    config = preferences.match_config(rt, user.id)
+    scored = review.score_candidates(item.source, found, config)
+    st.session_state[key("found", item)] = [
+        review.Candidate(track, score, parts)
+        for track, (score, parts) in zip(found, scored, strict=True)
     ]
-
-
-def _label(track: review.TrackView) -> str:
-    if not track.title:
-        return f"track {track.id} (no details stored; open the link to check)"
-    artists = ", ".join(track.artists) or "unknown artist"
-    return f"{track.title or track.id} — {artists} ({_ui.duration(track.duration_ms)})"
-
-
-def _explicit(track: review.TrackView) -> str | None:
-    """``explicit`` / ``clean``, or None when the provider did not say."""
-    if track.explicit is None:
-        return None
-    return "explicit" if track.explicit else "clean"
+    st.session_state.pop(key("found_choice", item), None)
 
 
 def _yes_no(flag: bool | None) -> str:
@@ -120,50 +148,49 @@ def _track_card(title: str, track: review.TrackView) -> None:
     st.markdown(f"**{track.title or '(untitled)'}**  \n{', '.join(track.artists) or '—'}")
     st.caption(
         f"Album: {track.album or '—'} · Length: {_ui.duration(track.duration_ms)}"
-        f" · ISRC: {track.isrc or '—'} · Explicit: {_yes_no(track.explicit)}"
+        f" · ISRC: {track.isrc or '—'} · Released: {track.release_date or '—'}"
+        f" · Explicit: {_yes_no(track.explicit)}"
     )
     if track.url:
         st.markdown(f"[Open on the provider]({track.url})")
 
 
-def _candidates_frame(item: review.ReviewItem) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for number, candidate in enumerate(item.candidates, start=1):
-        track = candidate.track
-        rows.append(
-            {
-                "#": number,
-                "title": track.title or track.id,
-                "album": track.album,
-                "explicit": _explicit(track),
-                "score": candidate.score,
-                **{f"{part} match": candidate.parts.get(part) for part in review.PARTS},
-                "link": track.url,
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-def _candidate_table(item: review.ReviewItem) -> None:
-    """Candidates with the named parts of their score (0..1 bars)."""
+def _evidence_table(source: review.TrackView, scored: list[review.Candidate], name: str) -> None:
+    """Candidates (or search results) with their metadata beside the source's
+    and the named parts of their score (0..1 bars)."""
     bar = st.column_config.ProgressColumn
     text = st.column_config.TextColumn
     config: dict[str, Any] = {
         "#": st.column_config.NumberColumn("#", width=40),
         "title": text("title", width="medium"),
+        "artists": text("artists", width="small"),
         "album": text("album", width="small"),
+        "length": text("length", width=60),
+        "length diff": text("Δ length", width=70, help="The track's length minus the source's"),
+        "isrc": text("ISRC", width="small"),
+        "same isrc": text("same ISRC", width=80, help="Whether the ISRC equals the source's"),
+        "released": text("released", width=90),
         "explicit": text(
             "explicit", width=70, help="The candidate's explicit flag (empty: not known)"
         ),
         "score": bar("score", min_value=0.0, max_value=1.0, format="%.2f", width=110),
         "link": st.column_config.LinkColumn("link", display_text="open", width=60),
     }
-    for part in review.PARTS:
-        name = f"{part} match"
-        config[name] = bar(part, min_value=0.0, max_value=1.0, format="%.2f", width=80)
-    st.dataframe(_candidates_frame(item), hide_index=True, column_config=config, width="stretch")
+    for column in PART_COLUMNS:
+        config[column] = bar(column, min_value=0.0, max_value=1.0, format="%.2f", width=90)
+    st.dataframe(
+        track_rows(source, scored),
+        hide_index=True,
+        column_config=config,
+        width="stretch",
+        key=f"cf_review_table_{name}",
+    )
+
+
+def _candidate_table(item: review.ReviewItem) -> None:
+    _evidence_table(item.source, item.candidates, f"candidates_{item.decision_id}")
     st.caption(
-        "score = the matcher's overall score; the bars after it are its parts (title, "
+        "score = the matcher's overall score; the *match* bars are its parts (title, "
         "artists, album, duration, version tags, explicit flag), 0..1. Version and explicit "
         "are 1 when both sides agree. An empty cell: one side does not know that field."
     )
@@ -171,43 +198,46 @@ def _candidate_table(item: review.ReviewItem) -> None:
 
 def _decision_form(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> None:
     options = [c.track.id for c in item.candidates] + [NOT_AVAILABLE]
-    labels = {c.track.id: f"{_label(c.track)} · score {c.score or 0:.2f}" for c in item.candidates}
-    labels[NOT_AVAILABLE] = f"Not available on {item.target_provider}"
-    with st.form("cf_review_form", border=True):
+    names = labels([c.track for c in item.candidates])
+    shown = {c.track.id: f"{names[c.track.id]} · score {c.score or 0:.2f}" for c in item.candidates}
+    shown[NOT_AVAILABLE] = f"Not available on {item.target_provider}"
+    with st.form(key("form", item), border=True):
         st.radio(
             "Decision",
             options,
-            format_func=lambda value: labels[value],
-            key="cf_review_choice",
+            index=0,  # the best candidate (or "not available" when there is none)
+            format_func=lambda value: shown.get(value, "(not a choice of this item)"),
+            key=key("choice", item),
         )
         st.form_submit_button(
             "Save decision",
             type="primary",
             shortcut="Ctrl+Enter",
             on_click=_save_choice,
-            args=(rt, user, item.decision_id),
+            args=(rt, user, item),
         )
 
 
 def _quick_keys(rt: Runtime, user: CurrentUser, item: review.ReviewItem, skip: int) -> None:
     """One-key decisions: 1-5 take that candidate, N = not available, S = skip,
     B = back, U = undo the last decision, Ctrl+Enter = save the selected one."""
+    names = labels([c.track for c in item.candidates])
     with st.container(horizontal=True):
         for number, candidate in enumerate(item.candidates[:5], start=1):
             st.button(
                 f"Take {number}",
                 key=f"cf_review_take_{number}",
                 shortcut=str(number),
-                help=_label(candidate.track),
+                help=names[candidate.track.id],
                 on_click=_decide,
-                args=(rt, user, item.decision_id, candidate.track.id),
+                args=(rt, user, item, candidate.track.id),
             )
         st.button(
             "Not available",
             key="cf_review_none",
             shortcut="N",
             on_click=_decide,
-            args=(rt, user, item.decision_id, None),
+            args=(rt, user, item, None),
         )
         st.button("Skip", key="cf_review_next", shortcut="S", on_click=_skip, args=(1,))
         st.button(
@@ -230,34 +260,42 @@ def _quick_keys(rt: Runtime, user: CurrentUser, item: review.ReviewItem, skip: i
 
 def _manual_search(rt: Runtime, user: CurrentUser, item: review.ReviewItem) -> None:
     provider = item.target_provider
-    with st.expander(
-        f"Search {provider} by hand", expanded=bool(st.session_state.get("cf_review_found"))
-    ):
+    found: list[review.Candidate] = st.session_state.get(key("found", item)) or []
+    with st.expander(f"Search {provider} by hand", expanded=bool(found)):
         default = f"{(item.source.artists or [''])[0]} {item.source.title or ''}".strip()
-        with st.form("cf_review_search_form", border=False):
-            st.text_input("Search", value=default, key="cf_review_query")
-            st.form_submit_button(f"Search {provider}", on_click=_search, args=(rt, user, provider))
-        found = st.session_state.get("cf_review_found") or []
-        with st.form("cf_review_found_form", border=False):
+        with st.form(key("search_form", item), border=False):
+            st.text_input("Search", value=default, key=key("query", item))
+            st.form_submit_button(f"Search {provider}", on_click=_search, args=(rt, user, item))
+        if found:
+            _evidence_table(item.source, found, f"found_{item.decision_id}")
+        with st.form(key("found_form", item), border=False):
             if found:
+                names = labels([c.track for c in found])
                 st.radio(
                     "Results",
-                    [f["id"] for f in found],
-                    format_func=lambda value: next(f["label"] for f in found if f["id"] == value),
-                    key="cf_review_found_choice",
+                    [c.track.id for c in found],
+                    index=None,  # nothing preselected: the curator picks one
+                    format_func=lambda value: names.get(value, value),
+                    key=key("found_choice", item),
                 )
-            st.text_input(f"…or paste a {provider} track id", key="cf_review_manual_id")
-            st.form_submit_button(
-                "Use this track", on_click=_use_found, args=(rt, user, item.decision_id)
+            st.text_input(
+                f"…or paste a {provider} track link or id",
+                key=key("manual_id", item),
+                help="A share link (e.g. open.spotify.com/track/…, deezer.com/track/…, "
+                "tidal.com/browse/track/…, youtu.be/…), a URI (spotify:track:…) or a bare id; "
+                f"it is checked on {provider} before it is saved.",
             )
+            st.form_submit_button("Use this track", on_click=_use_found, args=(rt, user, item))
 
 
 def _notice() -> None:
+    """The last outcome, in a box of fixed height (no layout jump under the mouse)."""
     outcome = st.session_state.pop("cf_review_notice", None)
-    if isinstance(outcome, CrossfadeError):
-        _ui.show_error(outcome)
-    elif outcome:
-        st.success(outcome, icon=":material/check_circle:")
+    with st.container(height=NOTICE_HEIGHT, border=False, key="cf_review_notice_box"):
+        if isinstance(outcome, CrossfadeError):
+            _ui.show_error(outcome)
+        elif outcome:
+            st.success(outcome, icon=":material/check_circle:")
 
 
 def _recent(rt: Runtime, user: CurrentUser) -> None:
@@ -293,7 +331,6 @@ def decision_panel(rt: Runtime, user: CurrentUser) -> None:
 
 def _reset_position() -> None:
     st.session_state["cf_review_skip"] = 0
-    st.session_state.pop("cf_review_choice", None)
 
 
 def _provider_filter(rt: Runtime, user: CurrentUser) -> str | None:

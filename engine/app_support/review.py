@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from engine import flags
 from engine.app_support.review_items import (
@@ -23,17 +23,19 @@ from engine.app_support.review_items import (
     TrackView,
     draft,
     raw_candidates,
+    record_of,
     score_candidates,
     score_drafts,
     stored_targets,
 )
 from engine.errors import NotFoundError, UsageError
 from engine.formats._common import track_link
+from engine.formats._links import pasted_track_id
 from engine.matching import MatchConfig
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.db import session_scope
-from engine.store.decisions import CURATOR
+from engine.store.decisions import CURATOR, open_questions
 from engine.store.models import MatchDecision, ProviderAccount, Track
 
 __all__ = [
@@ -46,7 +48,9 @@ __all__ = [
     "accept_confident",
     "complete_from_provider",
     "decide",
+    "decide_checked",
     "is_confident",
+    "look_up_track",
     "mark_all_not_available",
     "pending_providers",
     "recent_decisions",
@@ -70,19 +74,10 @@ def _require(runtime: Runtime) -> None:
     flags.require(runtime, runtime.settings, "feature.review")
 
 
-def _pending_query(user_id: int, provider: str) -> Any:
-    return select(MatchDecision).where(
-        MatchDecision.user_id == user_id,
-        MatchDecision.status == "pending",
-        MatchDecision.undone_at.is_(None),
-        MatchDecision.target_provider == provider,
-    )
-
-
 def _pending_for(
     session: Session, user_id: int, provider: str, offset: int, limit: int
 ) -> tuple[int, int, list[MatchDecision]]:
-    query = _pending_query(user_id, provider)
+    query = open_questions(user_id, provider)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     offset = max(0, min(offset, max(total - 1, 0)))
     rows = session.scalars(query.order_by(MatchDecision.id).offset(offset).limit(limit)).all()
@@ -90,17 +85,13 @@ def _pending_for(
 
 
 def pending_providers(runtime: Runtime, user_id: int) -> dict[str, int]:
-    """Target provider -> number of the user's pending reviews for it."""
+    """Target provider -> number of the user's open questions for it."""
+    questions = open_questions(user_id).subquery()
     with Session(runtime.engine) as session:
         rows = session.execute(
-            select(MatchDecision.target_provider, func.count())
-            .where(
-                MatchDecision.user_id == user_id,
-                MatchDecision.status == "pending",
-                MatchDecision.undone_at.is_(None),
-            )
-            .group_by(MatchDecision.target_provider)
-            .order_by(MatchDecision.target_provider)
+            select(questions.c.target_provider, func.count())
+            .group_by(questions.c.target_provider)
+            .order_by(questions.c.target_provider)
         ).all()
     return {str(p): int(n) for p, n in rows}
 
@@ -130,7 +121,9 @@ def review_page(
         tracks = {
             t.id: t
             for t in session.scalars(
-                select(Track).where(Track.id.in_({d.source_track_id for d in decisions}))
+                select(Track)
+                .where(Track.id.in_({d.source_track_id for d in decisions}))
+                .options(selectinload(Track.provider_ids))  # one query for the page
             )
         }
         by_provider: dict[str, set[str]] = {}
@@ -146,8 +139,9 @@ def review_page(
 
 
 def decide(runtime: Runtime, user_id: int, decision_id: int, target_track_id: str | None) -> int:
-    """Resolve one review: a target track id (a candidate or one found by hand),
-    or None for "not available". Returns the curator decision's id (for undo)."""
+    """Resolve one review with one of its candidates, or None for "not
+    available" (a track found by hand goes through :func:`decide_checked`).
+    Returns the curator decision's id (for undo)."""
     _require(runtime)
     if target_track_id is not None and not target_track_id.strip():
         raise UsageError("the chosen target track id is empty")
@@ -158,14 +152,79 @@ def decide(runtime: Runtime, user_id: int, decision_id: int, target_track_id: st
             decision_id,
             target_track_id=target_track_id.strip() if target_track_id else None,
         )
-        return int(chosen.id)
+        answered = (int(chosen.source_track_id), chosen.target_provider)
+        chosen_id = int(chosen.id)
+    _answered(runtime, user_id, *answered)
+    return chosen_id
 
 
-def undo(runtime: Runtime, user_id: int, decision_id: int) -> None:
-    """Undo a curator decision; its review goes back into the queue."""
+def decide_checked(runtime: Runtime, user_id: int, decision_id: int, track: TrackView) -> int:
+    """Resolve one review with a track the target provider itself returned (a
+    search result, or a pasted link checked by :func:`look_up_track`); its
+    metadata joins the review's evidence."""
+    _require(runtime)
+    checked = {**record_of(track), "url": track.url}
+    with session_scope(runtime.engine) as session:
+        chosen = repo.decide(
+            session, user_id, decision_id, target_track_id=track.id, checked=checked
+        )
+        answered = (int(chosen.source_track_id), chosen.target_provider)
+        chosen_id = int(chosen.id)
+    _answered(runtime, user_id, *answered)
+    return chosen_id
+
+
+def _answered(runtime: Runtime, user_id: int, source_track_id: int, provider: str) -> None:
+    """Wake the migrations waiting for this answer (they add it to their playlist)."""
+    from engine.jobs.review_wait import wake_waiting
+
+    wake_waiting(runtime, user_id, source_track_id, provider)
+
+
+def look_up_track(runtime: Runtime, user_id: int, provider: str, text: str) -> TrackView:
+    """The ``provider`` track a pasted share link, URI or id names, checked to
+    exist with one lookup through the user's account; UsageError / NotFoundError
+    with the reason otherwise."""
+    from engine.jobs.connect import open_account
+
+    track_id = pasted_track_id(provider, text)
+    account_id = _account_id(runtime, user_id, provider)
+    if account_id is None:
+        raise NotFoundError(f"no {provider} account connected: connect it on the Connections page")
+    with open_account(runtime, account_id, user_id=user_id) as client:
+        found = client.get_track(track_id)
+    if not found.height:
+        raise NotFoundError(f"{provider} has no track {track_id}: check the link or id")
+    return _view(provider, found.row(0, named=True))
+
+
+def _view(provider: str, row: dict[str, Any]) -> TrackView:
+    track_id = str(row.get("provider_id") or row.get("id"))
+    return TrackView(
+        id=track_id,
+        title=row.get("title"),
+        artists=list(row.get("artists") or []),
+        album=row.get("album"),
+        duration_ms=row.get("duration_ms"),
+        isrc=row.get("isrc"),
+        url=row.get("url") or track_link(provider, track_id),
+        explicit=row.get("explicit"),
+        release_date=row.get("release_date"),
+    )
+
+
+def undo(runtime: Runtime, user_id: int, decision_id: int) -> str:
+    """Undo a curator decision; its review goes back into the queue. Returns the
+    source track's name (``Artist - Title``) for the notice."""
     _require(runtime)
     with session_scope(runtime.engine) as session:
-        repo.undo_decision(session, user_id, decision_id)
+        undone = repo.undo_decision(session, user_id, decision_id)
+        track = session.get(Track, undone.source_track_id)
+        answered = (int(undone.source_track_id), undone.target_provider)
+        artists = ", ".join(track.artists or []) if track else ""
+        title = (track.title if track else None) or f"track {undone.source_track_id}"
+    _answered(runtime, user_id, *answered)
+    return f"{artists} - {title}" if artists else title
 
 
 def recent_decisions(runtime: Runtime, user_id: int, *, limit: int = 20) -> pl.DataFrame:
@@ -335,15 +394,7 @@ def search_target(
     with open_account(runtime, int(account_id), user_id=user_id) as client:
         found = client.search_tracks(query.strip(), limit=limit)
     return [
-        TrackView(
-            id=str(row["provider_id"] or row["id"]),
-            title=row["title"],
-            artists=list(row["artists"] or []),
-            album=row["album"],
-            duration_ms=row["duration_ms"],
-            isrc=row["isrc"],
-            url=row.get("url") or track_link(provider, row["provider_id"]),
-        )
+        _view(provider, row)
         for row in found.iter_rows(named=True)
-        if row["provider_id"] or row["id"]
+        if row.get("provider_id") or row.get("id")
     ]

@@ -37,6 +37,7 @@ class TrackView:
     isrc: str | None = None
     url: str | None = None
     explicit: bool | None = None
+    release_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def source_view(track: Track) -> TrackView:
         isrc=track.isrc,
         url=url,
         explicit=track.explicit,
+        release_date=track.release_date,
     )
 
 
@@ -112,7 +114,13 @@ def _candidate_view(entry: dict[str, Any], provider: str, stored: Track | None) 
         explicit=entry.get("explicit")
         if "explicit" in entry
         else (stored.explicit if stored else None),
+        release_date=_text(entry.get("release_date"))
+        or (_text(stored.release_date) if stored else None),
     )
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def _stored_parts(entry: dict[str, Any]) -> dict[str, float | None] | None:
@@ -128,7 +136,7 @@ def _stored_parts(entry: dict[str, Any]) -> dict[str, float | None] | None:
     return {name: named.get(name) for name in PARTS}
 
 
-def _record(view: TrackView) -> dict[str, Any]:
+def record_of(view: TrackView) -> dict[str, Any]:
     return {
         "id": view.id,
         "title": view.title,
@@ -154,8 +162,8 @@ def score_many(
     matcher (which has a fixed cost per call, so a page is scored at once)."""
     if not pairs:
         return []
-    left = tracks_frame([_record(source) for source, _ in pairs])
-    right = tracks_frame([_record(candidate) for _, candidate in pairs])
+    left = tracks_frame([record_of(source) for source, _ in pairs])
+    right = tracks_frame([record_of(candidate) for _, candidate in pairs])
     scored = score_pairs(left, right, config)
     results = []
     for row in scored.iter_rows(named=True):

@@ -97,7 +97,10 @@ def run_and_show(runtime: Runtime, job_id: str, *, in_process: bool) -> dict[str
         worker.join()
         row = job_row(runtime, job_id)
     typer.echo(json.dumps({"id": job_id, "state": row["state"], "result": row["result"]}, indent=2))
-    if row["state"] == "waiting":
+    if row["state"] == "waiting" and row["resume_after"] is None:
+        summary = (row["result"] or {}).get("summary") or "waiting for review"
+        typer.echo(f"{summary}; decide them in the app's Review page", err=True)
+    elif row["state"] == "waiting":
         typer.echo(f"waiting until {row['resume_after']}: {row['error']}", err=True)
     elif row["state"] != "succeeded":
         raise JobError(f"job {job_id} {row['state']}: {row['error']}")

@@ -105,6 +105,7 @@ _PATH_IDS = {
     "www.deezer.com": ("deezer", re.compile(r"/(?:[a-z]{2}/)?track/(\d+)")),
     "deezer.com": ("deezer", re.compile(r"/(?:[a-z]{2}/)?track/(\d+)")),
     "tidal.com": ("tidal", re.compile(r"/(?:browse/)?track/(\d+)")),
+    "www.tidal.com": ("tidal", re.compile(r"/(?:browse/)?track/(\d+)")),
     "listen.tidal.com": ("tidal", re.compile(r"/track/(\d+)")),
     "youtu.be": ("youtube", re.compile(r"^/([A-Za-z0-9_-]{11})$")),
 }

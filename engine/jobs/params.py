@@ -133,6 +133,11 @@ class MigrateParams(_Params):
     report_dir: LocalPath | None = Field(
         None, description="CLI only; otherwise the report becomes one of your exports."
     )
+    target_playlist_id: ProviderId | None = Field(
+        None,
+        description="Complete this playlist of the target account (e.g. the one an earlier "
+        "run of the same transfer made) instead of creating a new one.",
+    )
 
     _check_report_dir = field_validator("report_dir")(_local_only)
 

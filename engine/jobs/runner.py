@@ -10,7 +10,10 @@ runs it and records how it ended:
 - a transient error (provider down, rate limited, breaker open) -> ``waiting``
   with a backoff ``resume_after``, up to :data:`MAX_ATTEMPTS`;
 - a spent daily quota -> ``waiting`` until the quota resets (next day);
-- a cancel request -> ``cancelled`` at the next checkpoint.
+- a cancel request -> ``cancelled`` at the next checkpoint;
+- :class:`WaitForReview` (a migration whose curator has questions left) ->
+  ``waiting`` with no ``resume_after``: a decision wakes it
+  (:mod:`engine.jobs.review_wait`).
 
 Exactly one runner holds a job at a time (``engine.jobs.lease``): a second
 caller of :func:`run_job` gets the job's state back without running it, and
@@ -86,6 +89,31 @@ FEATURE_OF_KIND = {kind: f"feature.{kind}" for kind in JOB_KINDS}
 RETRYABLE_ERRORS = (ProviderUnavailableError, RateLimitedError, CircuitOpenError)
 
 JobFunction = Callable[["JobContext"], dict[str, Any]]
+
+
+class WaitForReview(Exception):
+    """Raised by a job that did all it can until a curator answers: the job
+    waits (no ``resume_after``) with ``result`` as its summary so far.
+    ``recheck`` is called once the job is waiting; True (answers arrived while
+    it ran) queues it again at once."""
+
+    def __init__(
+        self,
+        summary: str,
+        result: dict[str, Any],
+        checkpoint: dict[str, Any],
+        recheck: Callable[[], bool],
+    ) -> None:
+        super().__init__(summary)
+        self.summary = summary
+        self.result = result
+        self.checkpoint = checkpoint
+        self.recheck = recheck
+
+
+REVIEW_RUNS = "review_runs"
+"""Checkpoint key: the attempt number of the last run that ended waiting for
+review; transient errors get :data:`MAX_ATTEMPTS` runs counted from there."""
 
 
 @dataclass
@@ -317,13 +345,15 @@ def _execute(runtime: Runtime, job: Job, lease: Lease) -> str:
     except LeaseLostError as exc:
         log.warning("job %s: %s; the new holder carries on", job_id, exc)
         return job_state(runtime, job_id)
+    except WaitForReview as wait:
+        return _wait_for_review(runtime, reporter, lease, wait)
     except QuotaExceededError as exc:
         resets_at = _quota_resets_at(exc)
         if resets_at is None:
             return _fail(runtime, reporter, lease, exc)
         return _wait(runtime, reporter, lease, str(exc), resets_at)
     except RETRYABLE_ERRORS as exc:
-        if job.attempts >= MAX_ATTEMPTS:
+        if job.attempts - int(context.checkpoint.get(REVIEW_RUNS, 0)) >= MAX_ATTEMPTS:
             return _fail(runtime, reporter, lease, exc)
         until = datetime.now(UTC) + timedelta(seconds=BACKOFF_BASE_S * 2 ** (job.attempts - 1))
         return _wait(runtime, reporter, lease, str(exc), until)
@@ -374,6 +404,32 @@ def _wait(
         dispatch(runtime, lease.job_id, at=until)
     _announce(runtime, lease.job_id)
     return job_state(runtime, lease.job_id)
+
+
+def _wait_for_review(
+    runtime: Runtime, reporter: ProgressReporter, lease: Lease, wait: WaitForReview
+) -> str:
+    job_id = lease.job_id
+    total = reporter.current.total
+    reporter.phase("waiting for review", total=total, done=reporter.current.done or 0)
+    reporter.note(wait.summary)
+    # the retry budget counts runs since the last one that ended waiting for the
+    # curator (attempts also number the lease's claims, so they are never reset)
+    checkpoint = {**wait.checkpoint, REVIEW_RUNS: lease.attempt}
+    waiting = _finish(
+        runtime,
+        lease,
+        state="waiting",
+        resume_after=None,
+        result=wait.result,
+        checkpoint=checkpoint,
+    )
+    _announce(runtime, job_id)
+    if waiting and wait.recheck():
+        from engine.jobs.review_wait import requeue
+
+        requeue(runtime, job_id)
+    return job_state(runtime, job_id)
 
 
 DAILY_QUOTA_PROVIDERS = frozenset({"youtube"})

@@ -166,6 +166,11 @@ class Provider(Protocol):
         batched to the API's maximum; canonical frame with ``isrc`` set."""
         ...
 
+    def get_track(self, track_id: str) -> pl.DataFrame:
+        """One catalogue track by its id (one request), as a one-row canonical
+        frame; an empty frame when the provider does not know the id."""
+        ...
+
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         """Free-text track search, as a canonical frame ranked as the API ranks."""
         ...

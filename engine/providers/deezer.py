@@ -247,6 +247,17 @@ class Deezer(ProviderDefaults):
             return " ".join(parts)
         return free_text_query(rung, title=title, artist=artist, album=album)
 
+    def get_track(self, track_id: str) -> pl.DataFrame:
+        """``GET /track/{id}``: the track as one row, or an empty frame when
+        Deezer answers "no data" (error 800) or 404."""
+        if not track_id.isdigit():
+            return frame_from([])  # Deezer ids are numbers; ``isrc:`` is another endpoint
+        try:
+            track = self.http.get_json(f"/track/{track_id}")
+        except NotFoundError:
+            return frame_from([])
+        return frame_from([track_row(track)] if track and track.get("id") else [])
+
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         if not query.strip():
             raise UsageError("search query is empty")

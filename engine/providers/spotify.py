@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
+from urllib.parse import quote
 
 import httpx
 import polars as pl
 
 from engine.batching import chunks
-from engine.errors import PlaylistFullError, ProviderError, UsageError
+from engine.errors import NotFoundError, PlaylistFullError, ProviderError, UsageError
 from engine.http.types import ProviderHttp, ProviderHttpConfig
 from engine.providers._common import (
     append_batches,
@@ -344,6 +345,15 @@ class Spotify(ProviderDefaults):
                 parts.insert(0, f"artist:{field_value(artist)}")
             return " ".join(parts)
         return free_text_query(rung, title=title, artist=artist, album=album)
+
+    def get_track(self, track_id: str) -> pl.DataFrame:
+        """``GET /tracks/{id}``: the track as one row, or an empty frame when
+        Spotify does not know it."""
+        try:
+            track = self.http.get_json(f"/tracks/{quote(track_id, safe='')}", self._market())
+        except NotFoundError:
+            return frame_from([])
+        return frame_from([track_row(track)] if track and track.get("id") else [])
 
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         if not query.strip():

@@ -395,6 +395,20 @@ class Tidal(ProviderDefaults):
                     rows.append(track_row(track, index, lookup_isrc=isrc or None))
         return frame_from(rows)
 
+    def get_track(self, track_id: str) -> pl.DataFrame:
+        """``GET /tracks?filter[id]=..`` with its artists and albums: the track
+        as one row, or an empty frame when TIDAL does not know it."""
+        params = {"filter[id]": [track_id], "include": "artists,albums", **self._catalogue_params()}
+        rows: list[dict[str, Any]] = []
+        for doc in self._documents("/tracks", params, cache=True):
+            index = index_included(doc.get("included"))
+            rows.extend(
+                track_row(track, index)
+                for track in doc.get("data") or []
+                if str(track.get("id")) == track_id
+            )
+        return frame_from(rows[:1])
+
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         """``GET /searchResults?filter[query]=..`` with the tracks (and their
         artists and albums) included, then the tracks relationship's

@@ -345,6 +345,20 @@ class YouTube(ProviderDefaults):
         """YouTube has no ISRC lookup: always empty, and costs nothing."""
         return frame_from([])
 
+    def get_track(self, track_id: str) -> pl.DataFrame:
+        """``videos.list(id=..)`` (1 unit): the video as one row, or an empty
+        frame when YouTube does not know it."""
+        params = {"part": ["snippet", "contentDetails"], "id": [track_id]}
+        rows = []
+        for video in self._get("videos.list", "/videos", params, cache=True).get("items") or []:
+            if video.get("id") == track_id:
+                row = video_row(video["id"], video.get("snippet") or {})
+                row["duration_ms"] = iso_duration_ms(
+                    (video.get("contentDetails") or {}).get("duration")
+                )
+                rows.append(row)
+        return frame_from(rows[:1])
+
     def search_tracks(self, query: str, limit: int = 10) -> pl.DataFrame:
         return self.search_many([query], limit)[0]
 

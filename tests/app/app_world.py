@@ -93,3 +93,21 @@ def seed_reviews(
             )
             ids.append(decision.id)
     return ids
+
+
+def keyed(widgets: Any, prefix: str) -> Any:
+    """The one widget whose key is ``prefix`` + the review item's decision id
+    (the review page keys its form widgets by item)."""
+    found = [w for w in widgets if (w.key or "").startswith(prefix)]
+    assert len(found) == 1, [w.key for w in widgets]
+    return found[0]
+
+
+def choice_radio(at: Any) -> Any:
+    """The Decision radio of the item on screen."""
+    return keyed(at.radio, "cf_review_choice_")
+
+
+def found_radio(at: Any) -> Any:
+    """The manual search results radio of the item on screen."""
+    return keyed(at.radio, "cf_review_found_choice_")

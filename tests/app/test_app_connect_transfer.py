@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from app_world import APP
+from app_world import APP, choice_radio, found_radio
 from streamlit.testing.v1 import AppTest
 
 from engine import jobs
@@ -158,15 +158,17 @@ def test_connect_import_dry_run_transfer_disconnect(
     while review.metric[0].value != "1":  # decide the transfer's own reviews first
         next(b for b in review.button if b.label == "Save decision").click().run()
         no_errors(review)
-    options = review.radio(key="cf_review_choice").options
+    options = choice_radio(review).options
     assert options[0].startswith("MALAMENTE - Cap.1: Augurio — ROSALÍA")
     assert "no details stored" in options[1]
     assert review.dataframe[0].value["title match"].iloc[0] > 0.8
     # Search the target by hand and use a result.
     next(b for b in review.button if b.label == "Search deezer").click().run()
     no_errors(review)
-    found = review.radio(key="cf_review_found_choice")
+    found = found_radio(review)
     assert found.options[0].startswith("MALAMENTE - Cap.1: Augurio")
+    assert found.value is None  # nothing preselected among search results
+    found.set_value("747950875")
     next(b for b in review.button if b.label == "Use this track").click().run()
     no_errors(review)
     assert review.metric[0].value == "0"

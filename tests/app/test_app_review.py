@@ -3,7 +3,7 @@ candidate, not available, skip, undo, bulk accept; flag off."""
 
 from __future__ import annotations
 
-from app_world import APP, seed_reviews
+from app_world import APP, choice_radio, seed_reviews
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -25,7 +25,7 @@ def open_page(page: str) -> AppTest:
 
 def save(at: AppTest, value: str | None = None) -> None:
     if value is not None:
-        at.radio(key="cf_review_choice").set_value(value)
+        choice_radio(at).set_value(value)
     next(b for b in at.button if b.label == "Save decision").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -59,7 +59,7 @@ def test_review_accept_pick_other_not_available_and_undo(app_runtime: Runtime) -
     at = open_page("pages/review.py")
     assert at.metric[0].value == "3"
     assert any("Harbour Lights" in m.value for m in at.markdown)
-    choice = at.radio(key="cf_review_choice")
+    choice = choice_radio(at)
     # The remaster (same length) outranks the live version, and parts are shown.
     assert "Remastered" in choice.options[0] and "Live" in choice.options[1]
     shown = at.dataframe[0].value

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from app_world import seed_reviews
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from engine.app_support import files, library, people, preferences, review, transfer
 from engine.errors import AuthError, FormatError, NotFoundError, UsageError
@@ -17,7 +17,7 @@ from engine.runtime import Runtime
 from engine.settings import Settings
 from engine.store import repo
 from engine.store.db import session_scope
-from engine.store.models import MatchDecision
+from engine.store.models import MatchDecision, Track
 
 
 @pytest.fixture
@@ -37,14 +37,19 @@ def test_queue_of_10000_is_paged_and_fast(runtime: Runtime) -> None:
     """One page = a bounded number of queries and rows, however long the queue
     (timings: docs/app.md)."""
     uid = local_id(runtime)
-    with session_scope(runtime.engine) as session:
-        (track_id,) = repo.upsert_tracks(
-            session, tracks_frame([{"title": "Song", "artists": ["A"], "duration_ms": 200_000}])
+    with runtime.engine.begin() as conn:  # one question per source track
+        conn.execute(
+            insert(Track),
+            [
+                {"title": f"Song {n}", "artists": ["A"], "duration_ms": 200_000}
+                for n in range(10_000)
+            ],
         )
+        track_ids = list(conn.execute(select(Track.id).order_by(Track.id)).scalars())
     rows = [
         {
             "user_id": uid,
-            "source_track_id": track_id,
+            "source_track_id": track_ids[n],
             "target_provider": "deezer",
             "status": "pending",
             "score": 0.7,
