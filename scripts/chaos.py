@@ -5,7 +5,8 @@ A synthetic catalogue of ``--tracks`` tracks is served by the provider sandbox
 on loopback (with a small per-request latency so the job runs long enough to be
 hit); a source playlist of all of them is migrated to the sandbox's
 ``--provider`` by two ``crossfade worker`` processes on Postgres + Redis. At
-random moments (seeded) the process holding the job's lease is killed:
+random moments (seeded, spread over the work: finding the tracks, then adding
+them) the process holding the job's lease is killed:
 the worker and its work-horse together, the work-horse alone, or the worker
 parent alone; a fresh worker replaces any killed worker. Nothing is retried or
 re-enqueued by hand: the job must resume by itself. At the end it prints the
@@ -52,17 +53,22 @@ from engine.store import repo
 from engine.store.db import make_engine, migrate, session_scope
 from engine.store.models import Job
 
-MODES = (("worker+horse", 0.6), ("horse", 0.2), ("worker", 0.2))
-"""What a kill hits, and how often."""
+MODES = ("worker+horse", "horse", "worker")
+"""What a kill hits..."""
+MODE_WEIGHTS = (0.6, 0.2, 0.2)
+"""...and how often."""
 
 
 class SlowSandbox(Sandbox):
-    """The sandbox with a fixed latency per request (the real APIs have one)."""
+    """The sandbox with a fixed latency per request, longer for writes (the real
+    APIs have one), so kills land in every phase of the job."""
 
     latency_s = 0.0
+    write_latency_s = 0.0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        time.sleep(self.latency_s)
+        write = request.method in ("POST", "PUT", "PATCH", "DELETE")
+        time.sleep(self.write_latency_s if write else self.latency_s)
         return super().handle(request)
 
 
@@ -162,22 +168,42 @@ def store_source(runtime: Runtime, user: int, rows: list[dict[str, Any]]) -> int
         return int(playlist.id)
 
 
+def work_done(progress: dict[str, Any], tracks: int) -> int:
+    """How far the job is, over both halves of its work: finding the tracks
+    (0..tracks) and adding them (tracks..2 x tracks)."""
+    phase = str(progress.get("phase") or "")
+    done = int(progress.get("done") or 0)
+    if phase in ("adding", "done"):
+        return tracks + done
+    if phase.startswith(("looking up", "searching", "matching")):
+        return min(done, tracks)
+    return 0
+
+
 def kill_once(
-    runtime: Runtime, job: str, workers: Workers, rng: random.Random, claims_before: int
+    runtime: Runtime,
+    job: str,
+    workers: Workers,
+    rng: random.Random,
+    claims_before: int,
+    at_work: int,
+    tracks: int,
 ) -> str | None:
-    """Wait until a new runner holds the job and is at work (past its start-up),
-    wait a random moment more, then kill it; returns what was killed (None: the
-    job ended first)."""
+    """Wait until a new runner holds the job and the work done reaches
+    ``at_work``, then kill the holder (worker and horse, the horse, or the
+    worker alone); returns what was killed (None: the job ended first)."""
     while True:
         row = job_row(runtime, job)
         if row["state"] in TERMINAL_STATES:
             return None
         pid = holder_pid(runtime, job)
-        working = read_progress(runtime, job)["phase"] not in ("queued", "starting")
-        if pid is not None and row["attempts"] > claims_before and working:
+        progress = read_progress(runtime, job)
+        started = progress["phase"] not in ("queued", "starting")
+        reached = work_done(progress, tracks) >= at_work
+        if pid is not None and row["attempts"] > claims_before and started and reached:
             break
-        time.sleep(0.05)
-    time.sleep(rng.uniform(0.1, 2.5))
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 0.2))
     pid = holder_pid(runtime, job)
     if pid is None or job_row(runtime, job)["state"] in TERMINAL_STATES:
         return None
@@ -185,8 +211,7 @@ def kill_once(
     if worker is None:  # an orphaned horse (its parent was killed earlier)
         os.kill(pid, signal.SIGKILL)
         return "horse"
-    names, weights = zip(*MODES, strict=True)
-    mode = rng.choices(names, weights)[0]
+    mode = rng.choices(MODES, MODE_WEIGHTS)[0]
     if mode == "worker+horse":
         workers.kill_session(worker)
     elif mode == "horse" and pid != worker.pid:
@@ -207,6 +232,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--provider", default="spotify")
     parser.add_argument("--latency-ms", type=float, default=15.0)
+    parser.add_argument("--write-latency-ms", type=float, default=1200.0)
     parser.add_argument("--lease-s", type=float, default=2.0)
     parser.add_argument(
         "--pg-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -225,11 +251,12 @@ def main() -> None:
     engine.dispose()
     work = Path(tempfile.mkdtemp(prefix="crossfade-chaos-"))
     SlowSandbox.latency_s = args.latency_ms / 1000
+    SlowSandbox.write_latency_s = args.write_latency_ms / 1000
     sandbox = SlowSandbox.from_records(records(args.tracks))
     started = time.monotonic()
     try:
         with SandboxServer(sandbox, port=0) as server:
-            settings = Settings(  # type: ignore[call-arg]
+            settings = Settings(
                 env="test",
                 data_dir=work / "data",
                 DATABASE_URL=db_url,
@@ -261,10 +288,14 @@ def main() -> None:
             }
             job = submit(runtime, "migrate", params, user_id=user)
             kills: list[str] = []
+            # kill moments spread over the whole job: finding tracks, then adding them
+            moments = sorted(rng.sample(range(10, 2 * args.tracks - 10), args.kills))
             try:
-                for _ in range(args.kills):
-                    attempts = int(job_row(runtime, job)["attempts"])
-                    mode = kill_once(runtime, job, workers, rng, attempts)
+                holder_alive = False  # after killing a worker alone, its horse holds on
+                for at_work in moments:
+                    attempts = int(job_row(runtime, job)["attempts"]) - int(holder_alive)
+                    mode = kill_once(runtime, job, workers, rng, attempts, at_work, args.tracks)
+                    holder_alive = mode == "worker"
                     if mode is None:
                         break
                     kills.append(mode)

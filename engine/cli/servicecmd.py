@@ -99,7 +99,9 @@ def api_command(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on."),
     start_jobs: bool = typer.Option(
-        True, help="Run submitted jobs here (off: leave them to `crossfade worker`)."
+        True,
+        help="Run submitted jobs here (off: leave them to `crossfade worker`; with Redis "
+        "they are enqueued on RQ at once).",
     ),
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
