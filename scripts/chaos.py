@@ -188,10 +188,11 @@ def kill_once(
     claims_before: int,
     at_work: int,
     tracks: int,
-) -> str | None:
+) -> tuple[str, dict[str, Any]] | None:
     """Wait until a new runner holds the job and the work done reaches
     ``at_work``, then kill the holder (worker and horse, the horse, or the
-    worker alone); returns what was killed (None: the job ended first)."""
+    worker alone); returns what was killed and the progress at that moment
+    (None: the job ended first)."""
     while True:
         row = job_row(runtime, job)
         if row["state"] in TERMINAL_STATES:
@@ -207,10 +208,11 @@ def kill_once(
     pid = holder_pid(runtime, job)
     if pid is None or job_row(runtime, job)["state"] in TERMINAL_STATES:
         return None
+    progress = read_progress(runtime, job)
     worker = workers.session_of(pid)
     if worker is None:  # an orphaned horse (its parent was killed earlier)
         os.kill(pid, signal.SIGKILL)
-        return "horse"
+        return "horse", progress
     mode = rng.choices(MODES, MODE_WEIGHTS)[0]
     if mode == "worker+horse":
         workers.kill_session(worker)
@@ -222,7 +224,7 @@ def kill_once(
         worker.wait(30)
     if mode != "horse":
         workers.start()  # a fresh worker replaces the killed one
-    return mode
+    return mode, progress
 
 
 def main() -> None:
@@ -294,12 +296,12 @@ def main() -> None:
                 holder_alive = False  # after killing a worker alone, its horse holds on
                 for at_work in moments:
                     attempts = int(job_row(runtime, job)["attempts"]) - int(holder_alive)
-                    mode = kill_once(runtime, job, workers, rng, attempts, at_work, args.tracks)
-                    holder_alive = mode == "worker"
-                    if mode is None:
+                    killed = kill_once(runtime, job, workers, rng, attempts, at_work, args.tracks)
+                    if killed is None:
                         break
+                    mode, progress = killed
+                    holder_alive = mode == "worker"
                     kills.append(mode)
-                    progress = read_progress(runtime, job)
                     print(
                         f"kill {len(kills)}: {mode} during {progress['phase']} "
                         f"{progress['done']}/{progress['total']}",
