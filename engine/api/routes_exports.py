@@ -29,8 +29,8 @@ FALLBACK_EXTENSIONS = {"exportify": ".csv", "spotify": ".json"}
 
 
 def export_formats() -> list[str]:
-    """The formats the API can write (``engine.formats.FORMATS``)."""
-    return sorted(formats.FORMATS)
+    """The formats the API can write (``engine.formats.writable_formats``)."""
+    return formats.writable_formats()
 
 
 def _extension(fmt: formats.Format) -> str:

@@ -94,7 +94,9 @@ def export_playlist(
     with Session(runtime.engine) as session:
         title = repo.get_playlist(session, playlist_id, user_id=user_id).name
     frame = conform(repo.effective_items(runtime.engine, playlist_id)).select(list(TRACK_SCHEMA))
-    return filename, fmt.encode([formats.Playlist(name=title, tracks=frame)])
+    encode = formats.writable(fmt).encode
+    assert encode is not None
+    return filename, encode([formats.Playlist(name=title, tracks=frame)])
 
 
 def export_filename(runtime: Runtime, user_id: int, playlist_id: int, format_name: str) -> str:

@@ -35,7 +35,14 @@ from engine.formats._common import (
 from engine.formats._context import ReadContext, ReadLimits, ReadWarning
 from engine.formats._io import atomic_write, decode_text, read_bytes
 from engine.formats._model import Format, Playlist, frame_to_playlists, playlists_to_frame
-from engine.formats._registry import FORMATS, by_name, for_reading, for_writing, register
+from engine.formats._registry import (
+    FORMATS,
+    by_name,
+    for_reading,
+    for_writing,
+    register,
+    writable,
+)
 from engine.formats.durations import parse_duration
 from engine.formats.validation import Problem, document_problems, frame_problems
 
@@ -62,6 +69,8 @@ __all__ = [
     "register",
     "split_artists",
     "validate",
+    "writable",
+    "writable_formats",
     "write",
     "write_playlists",
 ]
@@ -161,6 +170,11 @@ def read(path: str | Path, format: str | None = None) -> pl.DataFrame:
     return playlists_to_frame(read_playlists(path, format))
 
 
+def writable_formats() -> list[str]:
+    """Names of the formats Crossfade can write (the others it only reads)."""
+    return sorted(name for name, fmt in FORMATS.items() if fmt.encode is not None)
+
+
 def format_for_writing(path: str | Path, format: str | None = None) -> Format:
     """The format ``write`` would use for ``path``: ``format`` if given, else the extension."""
     return for_writing(Path(path), format)
@@ -175,6 +189,7 @@ def write_playlists(
     path = Path(path)
     fmt = for_writing(path, format)
     encode = fmt.encode_raw if raw and fmt.encode_raw is not None else fmt.encode
+    assert encode is not None  # for_writing refuses read-only formats
     atomic_write(path, encode(playlists))
 
 

@@ -42,7 +42,8 @@ class Format:
     extensions: tuple[str, ...]
     """File name endings, the preferred one (used when naming new files) first."""
     decode: Decoder
-    encode: Encoder
+    encode: Encoder | None
+    """None for formats Crossfade reads but does not write (streaming histories)."""
     sniff: Sniffer
     multi: bool = False
     """True when one file can hold several playlists."""

@@ -6,7 +6,18 @@ import re
 from pathlib import Path
 
 from engine.errors import FormatError, UsageError
-from engine.formats import csv_generic, exportify, jspf, m3u, pif, spotify_export, xspf
+from engine.formats import (
+    csv_generic,
+    exportify,
+    itunes_library,
+    jspf,
+    m3u,
+    pif,
+    spotify_export,
+    streaming,
+    text_list,
+    xspf,
+)
 from engine.formats._model import Format
 
 FORMATS: dict[str, Format] = {}
@@ -90,9 +101,62 @@ register(
     )
 )
 
-ALIASES = {"m3u8": "m3u", "pif.json": "pif", "spotify-export": "spotify", "tsv": "csv"}
+register(
+    Format(
+        "itunes",
+        (),
+        itunes_library.decode,
+        None,
+        itunes_library.sniff,
+        multi=True,
+        description="iTunes / Apple Music Library.xml (read only)",
+    )
+)
+register(
+    Format(
+        "spotify-history",
+        (),
+        streaming.decode,
+        None,
+        streaming.sniff,
+        description="Spotify streaming history, basic and extended (read only)",
+    )
+)
+register(
+    Format(
+        "text",
+        (),
+        text_list.decode,
+        None,
+        text_list.sniff,
+        description="Plain text: 'Artist - Title' lines or track links (read only)",
+    )
+)
 
-SNIFF_ORDER = ("pif", "jspf", "spotify", "xspf", "exportify", "m3u", "csv")
+ALIASES = {
+    "m3u8": "m3u",
+    "pif.json": "pif",
+    "spotify-export": "spotify",
+    "tsv": "csv",
+    "apple-music": "itunes",
+    "library.xml": "itunes",
+    "streaming": "spotify-history",
+    "txt": "text",
+    "links": "text",
+}
+
+SNIFF_ORDER = (
+    "pif",
+    "jspf",
+    "spotify",
+    "spotify-history",
+    "itunes",
+    "xspf",
+    "exportify",
+    "m3u",
+    "csv",
+    "text",
+)
 """Content sniffing tries formats in this order (most specific first)."""
 
 
@@ -141,13 +205,21 @@ def for_reading(path: Path, head: str, format: str | None) -> Format:
     raise FormatError(path, "cannot tell the format", expected=f"one of {', '.join(FORMATS)}")
 
 
+def writable(fmt: Format) -> Format:
+    """``fmt`` if Crossfade can write it, else a UsageError naming the ones it can."""
+    if fmt.encode is None:
+        names = ", ".join(sorted(n for n, f in FORMATS.items() if f.encode is not None))
+        raise UsageError(f"format {fmt.name!r} can be read but not written (write one of {names})")
+    return fmt
+
+
 def for_writing(path: Path, format: str | None) -> Format:
     if format:
-        return by_name(format)
+        return writable(by_name(format))
     fmt = by_extension(path)
     if fmt is None:
         raise UsageError(
             f"cannot tell the format to write from {path.name!r}; pass a format "
             f"(one of {', '.join(sorted(FORMATS))})"
         )
-    return fmt
+    return writable(fmt)

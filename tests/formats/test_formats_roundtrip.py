@@ -150,7 +150,7 @@ _wild_track = st.fixed_dictionaries(
 )
 
 
-@pytest.mark.parametrize("fmt", sorted(formats.FORMATS))
+@pytest.mark.parametrize("fmt", formats.writable_formats())
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
