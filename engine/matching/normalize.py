@@ -166,7 +166,7 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
             _ver=pl.lit(""),
             _feat=pl.lit(""),
             _clock=pl.lit(None, dtype=pl.Struct({"1": pl.Utf8, "2": pl.Utf8})),
-            n_title=_clean(pl.col("_t0")),
+            n_title=_unglued(_clean(pl.col("_t0"))),
         )
         .with_columns(n_title_base=pl.col("n_title"), n_head=pl.col("n_title"))
     )
@@ -236,6 +236,20 @@ def normalize_frame(frame: pl.DataFrame) -> pl.DataFrame:
     return steps.drop(*helpers, "_core", "_soft", "_artists", strict=False).collect()
 
 
+_GLUED_YEAR = r"(?:19[5-9]\d|20[0-3]\d)"
+
+
+def _unglued(title: pl.Expr) -> pl.Expr:
+    """A cleaned title without the year or zero-padded track number that exports glue
+    onto it ("1970 - Hot Dog", "Teeth 07", "Song Title 2014"); a title that is only
+    a year ("1979") keeps it."""
+    return (
+        title.str.replace(rf"^{_GLUED_YEAR} (\S.*)$", "${1}")
+        .str.replace(rf"^(.*\S) {_GLUED_YEAR}$", "${1}")
+        .str.replace(r"^(.*\S) 0\d$", "${1}")
+    )
+
+
 def _duration_ms(ms: pl.Expr) -> pl.Expr:
     """Durations some exports write in minutes or seconds, detected by their size:
     no recording lasts under 30 ms or 3.6 s, so such values are minutes or seconds."""
@@ -284,9 +298,9 @@ def _parse_titles(steps: pl.LazyFrame) -> pl.LazyFrame:
         .str.strip_chars(),
     ).drop("_brackets", "_feat_brackets", "_plain")
     return _split_dash(steps).with_columns(
-        n_title=_clean(pl.col("_core").str.replace(_CLOCK, " ")),
-        n_title_base=_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " ")),
-        n_head=_clean(pl.col("_core").str.replace(_ascii(rf"(?:{_JUNK_START}).*$"), "")),
+        n_title=_unglued(_clean(pl.col("_core").str.replace(_CLOCK, " "))),
+        n_title_base=_unglued(_clean(pl.col("_core").str.replace_all(_ANY_BRACKET, " "))),
+        n_head=_unglued(_clean(pl.col("_core").str.replace(_ascii(rf"(?:{_JUNK_START}).*$"), ""))),
     )
 
 

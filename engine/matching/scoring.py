@@ -151,7 +151,8 @@ def _dirty_parts(
     words_l = left["n_title"].str.count_matches(" ").to_numpy()
     words_r = right["n_title"].str.count_matches(" ").to_numpy()
     over_l, over_r = left["overloaded"].to_numpy(), right["overloaded"].to_numpy()
-    carrying = (over_l | over_r) & ((np.abs(words_l - words_r) >= 2) | (over_l & over_r))
+    # A title two or more words longer than the other may carry its album, glued on.
+    carrying = (np.abs(words_l - words_r) >= 2) | (over_l & over_r)
     no_artist = ((left["artists_text"] == "") | (right["artists_text"] == "")).to_numpy()
     rows = np.flatnonzero(carrying | no_artist)
     if rows.size == 0:
