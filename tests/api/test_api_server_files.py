@@ -357,8 +357,11 @@ def test_csv_exports_for_people_are_formula_safe(world: World) -> None:
         body = {"playlist_id": playlist_id, "format": "csv", "raw": raw}
         created = world.bob.post("/exports", json=body)
         assert created.status_code == 201, created.text
-        text = world.bob.get(created.json()["download_url"]).text
-        titles[raw] = next(csv.DictReader(io.StringIO(text)))["title"]
+        download = world.bob.get(created.json()["download_url"])
+        assert download.status_code == 200, download.text
+        rows = list(csv.DictReader(io.StringIO(download.text)))
+        assert len(rows) == 1, (created.json(), download.text)
+        titles[raw] = rows[0]["title"]
     assert titles == {False: "'" + evil, True: evil}
 
 
