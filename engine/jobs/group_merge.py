@@ -72,7 +72,11 @@ class MergeResult:
     @property
     def conflicts(self) -> dict[Key, str]:
         """The keys decided by a conflict rule (R2 over a move, R3, R4)."""
-        return {k: v for k, v in self.reasons.items() if not v.startswith(("R1", "R2 remove:"))}
+        return {
+            k: v
+            for k, v in self.reasons.items()
+            if v.startswith(("R2 remove-beats-move", "R3", "R4"))
+        }
 
 
 @dataclass(frozen=True)

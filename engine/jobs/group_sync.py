@@ -38,6 +38,9 @@ from engine.store.db import session_scope
 from engine.store.models import JobRecord, SyncGroup, Track
 from engine.store.sync_groups import mark_previewed, save_base
 
+FOLLOWS = "to follow the group's order"
+"""Why a track nobody moved moves on a member: others moved around it."""
+
 RECORD_KIND = "group_plan"
 """``job_records.kind`` of a run's plan: seq 0 the group, seq 1+n member n."""
 
@@ -156,9 +159,27 @@ def make_group_plan(
         )
         reviews[state.member_id] = {keys.find(k): v for k, v in found.review.items()}
     requests = sum(r.requests for r in cache.values())
+    reasons = _readable(result.reasons, result.changes, {str(s.member_id): s.label for s in states})
     return _describe(
-        ctx, group, states, result.order, result.reasons, plans, reviews, canon_idents, requests
+        ctx, group, states, result.order, reasons, plans, reviews, canon_idents, requests
     )
+
+
+def _readable(
+    reasons: dict[str, str], changes: dict[str, Any], labels: dict[str, str]
+) -> dict[str, str]:
+    """The merge's reasons with members named by label, and a plain "moved on
+    <member>" for moves no conflict rule decided."""
+    import re
+
+    def named(text: str) -> str:
+        return re.sub(r"\b(\d+)\b", lambda m: labels.get(m.group(1), m.group(1)), text)
+
+    out = {key: named(text) for key, text in reasons.items()}
+    for member, change in changes.items():
+        for key in change.moved:
+            out.setdefault(key, f"moved on {labels.get(member, member)}")
+    return out
 
 
 def _titles(ctx: JobContext, keys: set[str]) -> dict[str, str]:
@@ -206,7 +227,7 @@ def _describe(
                     for i in plan.remove
                 ],
                 "move": [
-                    [i, key_of.get(i), reasons.get(key_of.get(i) or "", "")] for i in plan.move
+                    [i, key_of.get(i), reasons.get(key_of.get(i) or "", FOLLOWS)] for i in plan.move
                 ]
                 if state.reorders
                 else [],
@@ -218,12 +239,17 @@ def _describe(
                 "guard": {"removes": removing, "of": holding, "share": share, "blocked": blocked},
             }
         )
-    titles = _titles(ctx, set(order))
+    shown = set(order) | {
+        str(entry[1]) for m in members for kind in ("add", "remove", "move") for entry in m[kind]
+    }
+    titles = _titles(ctx, {k for k in shown if k and k.isdigit()})
     return {
         "group_id": int(group.id),
         "order": order,
         "titles": titles,
-        "conflicts": {k: v for k, v in reasons.items() if not v.startswith(("R1", "R2 remove:"))},
+        "conflicts": {
+            k: v for k, v in reasons.items() if v.startswith(("R2 remove-beats-move", "R3", "R4"))
+        },
         "members": members,
         "lookups": requests,
     }

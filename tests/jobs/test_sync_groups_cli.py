@@ -85,7 +85,11 @@ def test_file_group_from_the_cli(
     dry = json.loads(capsys.readouterr().out)
     assert dry["dry_run"] is True and titles(away)[0] == "Song 5"
     by_label = {m["label"].split()[0]: m for m in dry["members"]}
-    assert [c["id"] for c in by_label["m1"]["remove"]]  # Song 2 leaves away
+    [gone] = by_label["m1"]["remove"]  # Song 2 leaves away, and the plan says why
+    assert gone["track"] == "The Band - Song 2"
+    assert gone["why"].startswith("R2 remove: removed on m0 file:")
+    [added] = by_label["m1"]["add"]
+    assert added["track"] == "The Band - Song 6" and added["why"].startswith("R1 add: on m0")
     assert main(["sync-group", "run", "files", "--apply"]) == 0
     capsys.readouterr()
     merged = ["Song 5", "Song 6", "Song 0", "Song 1", "Song 3", "Song 4"]
