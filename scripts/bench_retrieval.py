@@ -287,10 +287,9 @@ def gather(
     return candidates, sandbox.log.count(provider.name) - before, searched, spent
 
 
-def catalogue_frame(provider: Provider, catalog: Catalog) -> pl.DataFrame:
-    """The whole catalogue as ``provider``'s client reads it (YouTube: video
-    titles and channel artists, no album), for bulk ``match()``."""
-    name = provider.name
+def catalogue_frame(name: str, catalog: Catalog) -> pl.DataFrame:
+    """The whole catalogue as provider ``name``'s client reads it (YouTube:
+    video titles and channel artists, no album), for bulk ``match()``."""
     if name == "youtube":
         from engine.providers.youtube import video_row
 
@@ -341,7 +340,7 @@ def run_provider(
         with clients(sandbox, Path(tmp) / "noisy", clock) as made:
             provider = made[name]
             candidates, requests, searches, units = gather(provider, sandbox, source, config)
-            whole = catalogue_frame(provider, catalog)
+            whole = catalogue_frame(name, catalog)
         with clients(sandbox, Path(tmp) / "clean", clock) as made:
             clean_candidates, clean_requests, clean_searches, _ = gather(
                 made[name], sandbox, source_frame(clean), config
