@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import flags, jobs
-from engine.app_support import preferences
+from engine.app_support import matcher_model, preferences
 from engine.app_support.people import CurrentUser
 from engine.errors import CrossfadeError
 from engine.runtime import Runtime
@@ -76,6 +76,36 @@ def matching(rt: Runtime, user: CurrentUser) -> None:
             st.success("Saved: dry runs and the review page use these now.")
     if st.button("Reset to defaults", key="cf_set_reset"):
         preferences.reset_match_config(rt, user.id)
+        st.rerun()
+
+
+def learned_model(rt: Runtime, user: CurrentUser) -> None:
+    st.subheader("Learning from your decisions")
+    info = matcher_model.model_info(rt, user.id)
+    if info.get("path"):
+        st.caption(
+            f"Matching with a model that learned from {info.get('decisions', 0)} of your decisions."
+        )
+    else:
+        st.caption("Matching with the shipped model. Every review you decide is a lesson for it.")
+    if info.get("reason"):
+        st.write(f"Last retraining: {info['reason']}")
+        changes = [
+            f"{name}: F1 {before.get('f1', 0):.3f} → {info['after'][name].get('f1', 0):.3f}"
+            for name, before in (info.get("before") or {}).items()
+            if (info.get("after") or {}).get(name)
+        ]
+        if changes:
+            st.caption("; ".join(changes))
+    cols = st.columns(2)
+    if cols[0].button("Retrain from my decisions", key="cf_set_retrain"):
+        with _ui.guarded():
+            outcome = matcher_model.retrain_matcher(rt, user.id)
+            message = f"{outcome.reason} ({outcome.decisions} decisions, {outcome.seconds:.1f} s)"
+            st.session_state["cf_set_notice"] = message
+            st.rerun()
+    if info.get("path") and cols[1].button("Use the shipped model", key="cf_set_shipped"):
+        matcher_model.use_shipped_model(rt, user.id)
         st.rerun()
 
 
@@ -154,6 +184,9 @@ def main() -> None:
     _notice()
     with _ui.guarded():
         matching(rt, user)
+    st.divider()
+    with _ui.guarded():
+        learned_model(rt, user)
     st.divider()
     with _ui.guarded():
         retention(rt, user)

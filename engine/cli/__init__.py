@@ -22,6 +22,7 @@ from engine.cli import (
     groupcmd,
     jobscmd,
     matchcmd,
+    matchercmd,
     sandboxcmd,
     servicecmd,
 )
@@ -44,7 +45,17 @@ def _root(
     ctx.obj = _common.CliState(debug=debug)
 
 
-for module in (files, dbcmd, matchcmd, sandboxcmd, authcmd, jobscmd, groupcmd, servicecmd):
+for module in (
+    files,
+    dbcmd,
+    matchcmd,
+    matchercmd,
+    sandboxcmd,
+    authcmd,
+    jobscmd,
+    groupcmd,
+    servicecmd,
+):
     module.register(app)
 
 

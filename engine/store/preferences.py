@@ -8,6 +8,7 @@ stored; a stale stored value falls back to the defaults instead of breaking a jo
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -19,6 +20,7 @@ from engine.store.db import session_scope
 from engine.store.models import UserSetting
 
 MATCHING = "matching"
+MODEL = "matcher_model"
 RETENTION = "retention"
 
 MATCH_FIELDS = ("auto_threshold", "review_threshold", "auto_margin")
@@ -62,15 +64,30 @@ def _save(engine: Engine, user_id: int, name: str, value: dict[str, Any]) -> Non
 
 def load_match_config(engine: Engine, user_id: int | None) -> MatchConfig:
     """The user's matcher configuration (defaults where nothing is saved, or
-    for a job without an owner)."""
+    for a job without an owner), with the user's retrained model when its file
+    is still there."""
     if user_id is None:
         return MatchConfig()
     saved = _load(engine, user_id, MATCHING)
     values: dict[str, Any] = {k: float(v) for k, v in saved.items() if k in MATCH_FIELDS}
+    model = str(_load(engine, user_id, MODEL).get("path") or "")
+    if model and Path(model).is_file():
+        values["model_path"] = model
     try:
         return MatchConfig(**values)
     except UsageError:
         return MatchConfig()  # a stale saved value never breaks matching
+
+
+def load_model_info(engine: Engine, user_id: int) -> dict[str, Any]:
+    """The user's retrained model: ``path``, ``decisions`` learned from, and the
+    last retraining's outcome (``accepted``, ``reason``, ``before``/``after``)."""
+    return _load(engine, user_id, MODEL)
+
+
+def save_model_info(engine: Engine, user_id: int, info: dict[str, Any]) -> None:
+    """Record a retraining (``path`` empty: the shipped model stays in use)."""
+    _save(engine, user_id, MODEL, info)
 
 
 def save_match_config(engine: Engine, user_id: int, **values: float) -> MatchConfig:
