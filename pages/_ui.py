@@ -77,8 +77,9 @@ def current_user(rt: Runtime) -> CurrentUser:
 
 
 def show_error(exc: CrossfadeError) -> None:
-    """Render a Crossfade error: its message and its kind, never a traceback."""
-    st.error(f"**{exc.message}**  \n`{exc.kind}` (status {exc.status})", icon=":material/error:")
+    """Render a Crossfade error: its message (and its kind, small), never a
+    traceback nor an HTTP status."""
+    st.error(f"**{exc.message}**  \n`{exc.kind}`", icon=":material/error:")
 
 
 @contextmanager
@@ -156,7 +157,9 @@ def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
     progress = read(rt, user_id, job_id)
     state = progress["state"]
     total = progress.get("total")
-    label = f"{progress['kind']} · {state} · {progress.get('phase') or ''}"
+    label = f"{progress['kind']} · {progress.get('display_state') or state}"
+    if progress.get("phase") and progress.get("phase") != progress.get("display_state"):
+        label += f" · {progress['phase']}"
     if total:
         label += f" · {progress.get('done') or 0}/{total}"
     if progress.get("eta_s"):
@@ -164,14 +167,22 @@ def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
     st.progress(progress["fraction"] or 0.0, text=label)
     if progress.get("message"):
         st.caption(progress["message"])
-    if progress.get("resume_after"):
+    if progress.get("display_state") == "waiting for review":
+        st.info(
+            f"{progress.get('summary') or 'waiting for review'}: the playlist is completed "
+            "as you decide on the Review page.",
+            icon=":material/rate_review:",
+        )
+        st.page_link("pages/review.py", label="Open Review", icon=":material/rate_review:")
+    elif progress.get("resume_after"):
         st.info(f"Waiting: resumes after {progress['resume_after']}")
     if state == "failed":
         st.error(f"Failed: {progress.get('error') or 'unknown error'}")
     elif progress.get("last_error"):
         st.warning(f"Last error (retried): {progress['last_error']}")
     if state == "succeeded":
-        st.success("Done.")
+        summary = (progress.get("result") or {}).get("summary")
+        st.success(f"Done: {summary}." if summary else "Done.")
     with st.expander("Details"):
         st.json({"parameters": progress.get("params"), "result": progress.get("result")})
     return bool(progress["finished"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import jobs
-from engine.app_support.jobs_view import job_table
+from engine.app_support.jobs_view import CANCELLABLE, RETRYABLE, job_table, waiting_for_review
 from engine.app_support.people import CurrentUser
 from engine.errors import CrossfadeError
 from engine.runtime import Runtime
@@ -60,6 +60,11 @@ def main() -> None:
     kind = filters[1].selectbox(
         "Kind", [None, *jobs.JOB_KINDS], key="cf_jobs_kind", format_func=lambda k: k or "any"
     )
+    waiting = waiting_for_review(rt, user.id)
+    if waiting:
+        for job in waiting:
+            st.info(f"Job {job['id'][:8]}: {job['summary']}.", icon=":material/rate_review:")
+        st.page_link("pages/review.py", label="Open Review", icon=":material/rate_review:")
     table = job_table(rt, user.id, state=state, kind=kind)
     if not table.height:
         st.info("No jobs yet. Start one from Transfer or Files.")
@@ -73,12 +78,31 @@ def main() -> None:
         },
     )
     ids = table["id"].to_list()
-    labels = {r["id"]: f"{r['kind']} · {r['state']} · {r['id'][:8]}" for r in table.to_dicts()}
+    labels = {
+        r["id"]: f"{r['kind']} · {r['works on']} · {r['state']} · {r['id'][:8]}"
+        for r in table.to_dicts()
+    }
     st.selectbox("Follow a job", ids, format_func=lambda i: labels[i], key="cf_jobs_pick")
-    buttons = st.columns(6)
-    buttons[0].button("Cancel", on_click=_steer, args=(rt, user, "cancel"), key="cf_jobs_cancel")
-    buttons[1].button("Retry", on_click=_steer, args=(rt, user, "retry"), key="cf_jobs_retry")
     picked = st.session_state.get("cf_jobs_pick")
+    raw = {j["id"]: j["state"] for j in jobs.list_jobs(rt, user_id=user.id, limit=100)}
+    picked_state = raw.get(picked or "")
+    buttons = st.columns(6)
+    buttons[0].button(
+        "Cancel",
+        on_click=_steer,
+        args=(rt, user, "cancel"),
+        key="cf_jobs_cancel",
+        disabled=picked_state not in CANCELLABLE,
+        help="Only a queued, running or waiting job can be cancelled.",
+    )
+    buttons[1].button(
+        "Retry",
+        on_click=_steer,
+        args=(rt, user, "retry"),
+        key="cf_jobs_retry",
+        disabled=picked_state not in RETRYABLE,
+        help="Only a failed or cancelled job can be retried.",
+    )
     if picked:
         live(rt, user, picked)
 

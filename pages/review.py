@@ -35,8 +35,9 @@ from engine.runtime import Runtime
 from pages import _ui
 
 NOT_AVAILABLE = "__not_available__"
+# pixels kept for the outcome notice, shown or not, so nothing below moves
+# (a bare string here would be rendered by Streamlit's "magic")
 NOTICE_HEIGHT = 64
-"""Pixels kept for the outcome notice, shown or not, so nothing below moves."""
 
 
 def key(name: str, item: review.ReviewItem) -> str:

@@ -117,6 +117,7 @@ def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
 
     url, runtime = served_app
     SHOTS.mkdir(exist_ok=True)
+    expect.set_options(timeout=20_000)  # the first page load imports the matcher
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -131,13 +132,13 @@ def test_review_flow_in_a_real_browser(served_app: tuple[str, Runtime]) -> None:
             page.screenshot(path=str(SHOTS / "review-queue.png"), full_page=True)
 
             save.click()  # accept the best candidate (selected by default)
-            expect(page.get_by_text("Saved: track")).to_be_visible()
+            expect(page.get_by_text("Saved: The Tidewater Band - Harbour Lights")).to_be_visible()
             expect(page.get_by_text("Night Drive", exact=True).first).to_be_visible()
             expect(save).to_have_count(1)  # the fragment's previous render is gone
             expect(page.get_by_text("Harbour Lights", exact=True)).to_have_count(0)
             expect(page.get_by_role("button", name=re.compile(r"^Take 2"))).to_be_enabled()
             page.keyboard.press("2")  # shortcut: take candidate 2, the live version
-            expect(page.get_by_text("Saved: track")).to_be_visible()
+            expect(page.get_by_text("Saved: Mira Vale - Night Drive")).to_be_visible()
             expect(page.get_by_text("Paper Planes at Dawn", exact=True).first).to_be_visible()
 
             page.reload()

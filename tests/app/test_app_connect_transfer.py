@@ -118,13 +118,16 @@ def test_connect_import_dry_run_transfer_disconnect(
     transfer.run()
     no_errors(transfer)
     assert jobs.job_row(app_runtime, job_id)["state"] == "succeeded"
-    assert any(s.value == "Done." for s in transfer.success)
+    assert any(s.value.startswith("Done") for s in transfer.success)
     added = jobs.job_row(app_runtime, job_id)["result"]["added"]
     assert added == counts["Would match"] or added >= counts["Would match"]
 
     listing = page("jobs")
     no_errors(listing)
-    assert listing.dataframe[0].value["state"].tolist() == ["succeeded"]
+    shown = listing.dataframe[0].value
+    assert shown["state"].tolist() == ["succeeded"]
+    assert shown["works on"][0].startswith('playlist "Road Trip" → deezer playlist ')
+    assert shown["summary"][0].startswith(f"{added} of ")
 
     # Pending reviews recorded with bare candidate ids (as migrate records them)
     # are completed from the provider for display: titles and part scores.

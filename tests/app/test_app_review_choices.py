@@ -76,6 +76,7 @@ def test_notice_names_the_track_in_a_fixed_box(app_runtime: Runtime) -> None:
     assert not any("decision" in n and any(ch.isdigit() for ch in n) for n in notices)
     at.button(key="cf_review_undo_last").click().run()
     assert any("Undone: The Tidewater Band - Harbour Lights" in s.value for s in at.success)
+    assert not any("Pixels" in m.value for m in at.markdown)  # no stray "magic" text
     box = at.get("flex_container")
     assert box, "the notice lives in a container of fixed height"
 
