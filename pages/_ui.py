@@ -150,6 +150,27 @@ def sidebar_user(user: CurrentUser, oidc: bool) -> None:
             st.logout()
 
 
+def _result_links(rt: Runtime, user_id: int, job_id: str, result: dict[str, object]) -> None:
+    """The target playlists as links on the provider, the report as a download."""
+    from engine.app_support.jobs_view import report_file
+
+    links = [str(link) for link in result.get("target_links") or [] if link]  # type: ignore[attr-defined]
+    if links:
+        st.markdown(
+            "Target playlist: " + " · ".join(f"[open on the provider]({link})" for link in links)
+        )
+    report = report_file(rt, user_id, job_id)
+    if report is not None:
+        st.download_button(
+            "Download the report (CSV)",
+            data=report.read_bytes(),
+            file_name=report.name,
+            mime="text/csv",
+            key=f"cf_report_{job_id}",
+            on_click="ignore",
+        )
+
+
 def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
     """Show one job's live progress; True once it has finished."""
     from engine.app_support.jobs_view import job_progress as read
@@ -183,6 +204,7 @@ def job_progress(rt: Runtime, user_id: int, job_id: str) -> bool:
     if state == "succeeded":
         summary = (progress.get("result") or {}).get("summary")
         st.success(f"Done: {summary}." if summary else "Done.")
+    _result_links(rt, user_id, job_id, progress.get("result") or {})
     with st.expander("Details"):
         st.json({"parameters": progress.get("params"), "result": progress.get("result")})
     return bool(progress["finished"])

@@ -72,7 +72,8 @@ def callback_provider(runtime: Runtime, user_id: int, params: Mapping[str, str])
     """The provider whose OAuth callback these query parameters are, if they
     carry a ``state`` this user started; None otherwise."""
     state = params.get("state")
-    if not state or not ("code" in params or "error" in params):
+    # Deezer reports a refusal as ``error_reason`` (the others as ``error``)
+    if not state or not ("code" in params or "error" in params or "error_reason" in params):
         return None
     with Session(runtime.engine) as session:
         row = session.get(OAuthState, hash_state(state))

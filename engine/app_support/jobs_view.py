@@ -155,3 +155,17 @@ def job_progress(runtime: Runtime, user_id: int, job_id: str) -> dict[str, Any]:
         progress["result"] = row["result"]
     progress["params"] = row["params"]
     return progress
+
+
+def report_file(runtime: Runtime, user_id: int, job_id: str) -> Path | None:
+    """The job's report CSV when it is one of this user's jobs and the file lies
+    in the data directory (a path from the job row is never trusted beyond it)."""
+    row = jobs.job_row(runtime, job_id, user_id=user_id)
+    raw = (row["result"] or {}).get("report") or (row["checkpoint"] or {}).get("report")
+    if not raw or not str(raw).endswith(".csv"):
+        return None
+    path = Path(str(raw)).resolve()
+    root = runtime.settings.data_dir.resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path

@@ -123,6 +123,10 @@ def start_connect(
     return authorize_url(spec, app, redirect, state, challenge)
 
 
+DECLINED = ("access_denied", "user_denied")
+"""Callback ``error`` / Deezer ``error_reason`` values meaning the person said no."""
+
+
 def finish_connect(
     runtime: Runtime,
     user_id: int,
@@ -143,6 +147,12 @@ def finish_connect(
         )
         app = load_app_credentials(session, ring, user_id=user_id, provider=provider)
     error = callback_params.get("error") or callback_params.get("error_reason")
+    if error in DECLINED:
+        raise AuthError(
+            f"you declined access on {provider}, so it is not connected; "
+            f"connect again and allow access to use it ({error})",
+            kind="declined",
+        )
     if error:
         raise AuthError(f"{provider}: authorization was not granted ({error})")
     code = callback_params.get("code")

@@ -119,6 +119,9 @@ def test_connect_import_dry_run_transfer_disconnect(
     no_errors(transfer)
     assert jobs.job_row(app_runtime, job_id)["state"] == "succeeded"
     assert any(s.value.startswith("Done") for s in transfer.success)
+    assert transfer.get("download_button"), "the report is a download, not a server path"
+    links = [m.value for m in transfer.markdown if m.value.startswith("Target playlist:")]
+    assert links and "https://www.deezer.com/playlist/" in links[0]
     added = jobs.job_row(app_runtime, job_id)["result"]["added"]
     assert added == counts["Would match"] or added >= counts["Would match"]
 

@@ -1,0 +1,32 @@
+"""Declining access on the provider says "you declined", not "link expired":
+Deezer answers with ``error_reason`` (the others with ``error``)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from test_app_connect_transfer import no_errors, page, served  # noqa: F401 - fixture
+
+from engine.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from engine.sandbox.server import SandboxServer
+
+
+@pytest.mark.parametrize("provider", ["deezer", "spotify"])
+def test_declining_access_says_you_declined(served: SandboxServer, provider: str) -> None:  # noqa: F811
+    at = page("connections")
+    at.text_input(key=f"cf_app_{provider}_client_id").set_value(DEFAULT_CLIENT_ID)
+    at.text_input(key=f"cf_app_{provider}_secret").set_value(DEFAULT_CLIENT_SECRET)
+    at.button(key=f"cf_app_save_{provider}").click().run()
+    at.button(key=f"cf_conn_start_{provider}").click().run()
+    no_errors(at)
+    url = at.session_state[f"cf_conn_url_{provider}"]
+    response = httpx.get(url + "&sandbox_deny=1")  # the person clicks "Deny"
+    assert response.status_code == 302, response.text
+    query = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+    assert ("error_reason" if provider == "deezer" else "error") in query
+    back = page("connections", query)
+    errors = [e.value for e in back.error]
+    assert any(f"you declined access on {provider}" in e for e in errors), errors
+    assert not any("expired" in w.value for w in back.warning)
