@@ -151,14 +151,18 @@ def _dry_run_result() -> None:
         "Show", ["all", "auto", "review", "none"], default="all", key="cf_tr_tier"
     )
     shown = rows if tier in (None, "all") else rows.filter(pl.col("tier") == tier)
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0)
-        },
-    )
+    bar = st.column_config.ProgressColumn
+    config: dict[str, object] = {
+        "score": bar("score", min_value=0.0, max_value=1.0),
+        "target_title": st.column_config.TextColumn("→ title"),
+        "target_artists": st.column_config.TextColumn("→ artists"),
+        "target_album": st.column_config.TextColumn("→ album"),
+        "target_length": st.column_config.TextColumn("→ length"),
+    }
+    for column in shown.columns:
+        if column.endswith(" match"):
+            config[column] = bar(column, min_value=0.0, max_value=1.0, format="%.2f")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def _form_nonce(*, clicked: bool) -> str:

@@ -22,7 +22,7 @@ from engine.errors import NotFoundError, UsageError
 from engine.jobs.connect import open_account
 from engine.jobs.plan import REVIEW_POLICIES
 from engine.jobs.search_ladder import Ladder, MemoryStore, budget_for
-from engine.matching import MatchConfig, match
+from engine.matching import PART_COLUMNS, MatchConfig, match
 from engine.providers.base import PlaylistInfo, Provider
 from engine.runtime import Runtime
 from engine.store import repo
@@ -34,7 +34,20 @@ DRY_RUN_MAX_TRACKS = 500
 first ones only (the job itself handles any size)."""
 
 TIERS = ("auto", "review", "none")
-PREVIEW_COLUMNS = ["position", "title", "artists", "tier", "rule", "score", "target_id"]
+PREVIEW_COLUMNS = [
+    "position",
+    "title",
+    "artists",
+    "tier",
+    "rule",
+    "score",
+    "target_title",
+    "target_artists",
+    "target_album",
+    "target_length",
+    *(c.removeprefix("part_") + " match" for c in PART_COLUMNS),
+    "target_id",
+]
 
 
 @dataclass(frozen=True)
@@ -175,9 +188,43 @@ def dry_run(
         name = target.name
     rules = _rules(runtime, user_id, name, preview)
     result = match(preview, candidates, config=config, rules=rules)
-    rows = (
-        preview.select("id", "position", "title", pl.col("artists").list.join(", "))
+    return DryRun(preview_rows(preview, result, candidates), frame.height, preview.height, name)
+
+
+def preview_rows(
+    preview: pl.DataFrame, result: pl.DataFrame, candidates: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per source track: the source beside the chosen target (title,
+    artists, album, length) and the named parts of the score; ``target_id``
+    stays for reference."""
+    parts = [c for c in PART_COLUMNS if c in result.columns]
+    targets = (
+        candidates.select(
+            pl.col("id").cast(pl.Utf8).alias("catalog_id"),
+            pl.col("title").alias("target_title"),
+            pl.col("artists").list.join(", ").alias("target_artists"),
+            pl.col("album").alias("target_album"),
+            pl.col("duration_ms").alias("target_ms"),
+        ).unique("catalog_id", keep="first")
+        if candidates.height and "id" in candidates.columns
+        else pl.DataFrame(
+            schema={
+                "catalog_id": pl.Utf8,
+                "target_title": pl.Utf8,
+                "target_artists": pl.Utf8,
+                "target_album": pl.Utf8,
+                "target_ms": pl.Int64,
+            }
+        )
+    )
+    seconds = (pl.col("target_ms") / 1000).round(0).cast(pl.Int64)
+    length = pl.format("{}:{}", seconds // 60, (seconds % 60).cast(pl.Utf8).str.zfill(2))
+    return (
+        preview.select(
+            "id", "position", "title", pl.col("artists").list.join(", "), "album", "duration_ms"
+        )
         .join(result.rename({"source_id": "id"}), on="id", how="left")
+        .join(targets, on="catalog_id", how="left")
         .select(
             "position",
             "title",
@@ -185,11 +232,18 @@ def dry_run(
             pl.col("decision").fill_null("none").alias("tier"),
             "rule",
             pl.col("score").fill_nan(None).round(3),
+            "target_title",
+            "target_artists",
+            "target_album",
+            pl.when(pl.col("target_ms").is_not_null()).then(length).alias("target_length"),
+            *[
+                pl.col(c).fill_nan(None).round(2).alias(c.removeprefix("part_") + " match")
+                for c in parts
+            ],
             pl.col("catalog_id").alias("target_id"),
         )
         .sort("position")
     )
-    return DryRun(rows, frame.height, preview.height, name)
 
 
 def start_transfer(

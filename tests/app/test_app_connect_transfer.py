@@ -93,6 +93,11 @@ def test_connect_import_dry_run_transfer_disconnect(
     counts = {m.label: int(m.value) for m in transfer.metric}
     assert counts["Would match"] >= 10 and counts["Not found"] >= 1
     assert sum(counts.values()) == transfer.dataframe[0].value.shape[0]
+    preview = transfer.dataframe[0].value  # the chosen target beside the source, not a bare id
+    matched = preview[preview["tier"] == "auto"]
+    assert matched["target_title"].notna().all() and matched["target_artists"].notna().all()
+    assert matched["target_length"].str.match(r"^\d+:\d\d$").all()
+    assert (matched["title match"] > 0.5).all()
     # The same dry run from the playlist's snapshot and from an uploaded file.
     transfer.radio(key="cf_tr_kind").set_value("snapshot").run()
     transfer.button(key="cf_tr_dry_run").click().run()
