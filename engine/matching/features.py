@@ -125,26 +125,38 @@ def _artist_in_title(a: pl.DataFrame, b: pl.DataFrame) -> np.ndarray:
 
 def quick_scores(left: pl.DataFrame, right: pl.DataFrame) -> np.ndarray:
     """The shortlist's cheap score over title *and* artist (0..100): a title alone
-    never decides which candidates reach the model."""
-    title = cpdist(
-        left["n_title"].to_list(),
-        right["n_title"].to_list(),
-        scorer=fuzz.ratio,
-        workers=-1,
-        dtype=np.float32,
-    )
+    never decides which candidates reach the model. Pairs where a side lacks an
+    artist compare all their text instead (the artist may sit in the title)."""
     la, ra = left["artists_text"], right["artists_text"]
-    artist = cpdist(la.to_list(), ra.to_list(), scorer=fuzz.token_set_ratio, workers=-1)
-    text = cpdist(
-        left["all_text"].to_list(),
-        right["all_text"].to_list(),
-        scorer=fuzz.token_set_ratio,
-        workers=-1,
-        dtype=np.float32,
-    )
     both = ((la != "") & (ra != "")).to_numpy()
-    fielded = 0.6 * title + 0.4 * np.asarray(artist, dtype=np.float32)
-    return np.where(both, np.maximum(fielded, 0.9 * text), text)
+    out = np.zeros(len(both), dtype=np.float32)
+    fielded, texted = np.flatnonzero(both), np.flatnonzero(~both)
+    if len(fielded):
+        lf, rf = left[fielded], right[fielded]
+        title = cpdist(
+            lf["n_title"].to_list(),
+            rf["n_title"].to_list(),
+            scorer=fuzz.ratio,
+            workers=-1,
+            dtype=np.float32,
+        )
+        artist = cpdist(
+            lf["artists_text"].to_list(),
+            rf["artists_text"].to_list(),
+            scorer=fuzz.token_set_ratio,
+            workers=-1,
+            dtype=np.float32,
+        )
+        out[fielded] = 0.6 * title + 0.4 * artist
+    if len(texted):
+        out[texted] = cpdist(
+            left["all_text"].gather(texted).to_list(),
+            right["all_text"].gather(texted).to_list(),
+            scorer=fuzz.token_set_ratio,
+            workers=-1,
+            dtype=np.float32,
+        )
+    return out
 
 
 def pair_features(

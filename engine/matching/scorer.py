@@ -148,17 +148,48 @@ def score_candidates(
     return Scored(decided, matrix)
 
 
+def _rung_text(frame: pl.DataFrame) -> list[str]:
+    """ISRC and exact-key decisions: the rung decided, the parts say how close."""
+    gap = frame["_gap_s"].cast(pl.Float64)
+    text = frame.select(
+        pl.concat_str(
+            [
+                pl.when(pl.col("rule") == "isrc")
+                .then(pl.lit("same ISRC"))
+                .otherwise(pl.lit("same title, artist and version")),
+                pl.when(pl.col("rule") == "isrc")
+                .then(
+                    pl.when(pl.col("part_title") >= 0.999)
+                    .then(pl.lit("; title identical"))
+                    .otherwise(pl.lit("; titles differ in writing"))
+                )
+                .otherwise(pl.lit("")),
+                pl.when(gap.is_null())
+                .then(pl.lit("; duration unknown on one side"))
+                .otherwise(
+                    pl.lit("; durations ")
+                    + gap.round(0).cast(pl.Int64).clip(lower_bound=1).cast(pl.Utf8)
+                    + pl.lit(" s apart")
+                ),
+            ]
+        )
+    )
+    return text.to_series().to_list()
+
+
 def explain_rows(
     scored: Scored, rows: np.ndarray, config: MatchConfig, model: MatcherModel | None = None
 ) -> list[str]:
-    """Explanations of some rows of ``scored`` (row positions): the ladder rung for
-    curator/ISRC/exact decisions, the model's strongest contributions otherwise."""
+    """Explanations of some rows of ``scored`` (row positions): the rung and the
+    parts for ISRC/exact decisions (the rung decided, not the model), the model's
+    strongest contributions (TreeSHAP, the costly part) for the others only."""
     model = model or load_model(config.model_path)
     frame = scored.frame[rows]
-    matrix = scored.matrix[rows] if len(rows) else np.zeros((0, len(FEATURES)))
-    texts = explanations(matrix, model.contributions(matrix), frame["held"].to_list())
-    prefix = {"isrc": "same ISRC", "exact": "same title, artist and version"}
-    return [
-        f"{prefix[rule]}; {text}" if rule in prefix and text else prefix.get(rule, text)
-        for rule, text in zip(frame["rule"].to_list(), texts, strict=True)
-    ]
+    by_rung = frame["rule"].is_in(["isrc", "exact"]).to_numpy()
+    out = np.array(_rung_text(frame), dtype=object)
+    learned = np.flatnonzero(~by_rung)
+    if len(learned):
+        matrix = scored.matrix[rows[learned]]
+        held = frame["held"].gather(learned).to_list()
+        out[learned] = explanations(matrix, model.contributions(matrix), held)
+    return [str(t) for t in out]
