@@ -15,7 +15,7 @@ _TEXT_COLUMNS = ("id", "title", "album", "isrc", "release_date", "provider_id", 
 
 def _where(playlist: Playlist, index: int) -> dict[str, int | str | None]:
     if playlist.lines is not None and index < len(playlist.lines):
-        return {"line": playlist.lines[index]}
+        return {"line": playlist.lines[index] or None}
     return {"line": None}
 
 

@@ -54,7 +54,10 @@ class ReadLimits:
     max_field_chars: int = 10_000
     """Longer text fields are cut to this many characters, with a warning."""
     max_json_depth: int = 64
-    """JSON nested deeper than this is refused before it is parsed."""
+    """JSON (and XML) nested deeper than this is refused before it is parsed."""
+    max_columns: int = 1024
+    """CSV files with more header columns than this are refused (no track has a
+    thousand fields; a header that wide is a damaged file)."""
     max_warnings: int = 200
     """Warnings kept per file; further ones are counted in one summary warning."""
 

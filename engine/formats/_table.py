@@ -45,14 +45,17 @@ class RowLines(Sequence[int]):
         if self._lines is None:
             text = self._body.decode("utf-8").replace("\r\n", "\n")
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=self._delimiter)
-            next(reader, None)
-            lines = []
-            start = reader.line_num + 1
-            for cells in reader:
-                if any(c.strip() for c in cells):
-                    lines.append(start)
+            lines: list[int] = []
+            try:
+                next(reader, None)
                 start = reader.line_num + 1
-            self._lines = lines
+                for cells in reader:
+                    if any(c.strip() for c in cells):
+                        lines.append(start)
+                    start = reader.line_num + 1
+            except csv.Error:
+                lines = []  # Polars read it; the csv module cannot say where rows start
+            self._lines = lines + [0] * max(self._rows - len(lines), 0)
             self._body = b""
         return self._lines
 
@@ -103,8 +106,11 @@ def _clean_bytes(data: bytes, ctx: ReadContext) -> tuple[bytes, str | None]:
     return text.encode("utf-8"), text
 
 
-def _header_cells(first_line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([first_line], delimiter=delimiter), [])
+def _header_cells(first_line: str, delimiter: str, ctx: ReadContext) -> list[str]:
+    try:
+        return next(csv.reader([first_line.replace("\r", "\n")], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise FormatError(ctx.source, f"bad CSV header: {exc}", line=1) from exc
 
 
 def read_table(data: bytes, ctx: ReadContext) -> Table:
@@ -114,7 +120,15 @@ def read_table(data: bytes, ctx: ReadContext) -> Table:
     delimiter = sniff_delimiter(first_line)
     if not first_line.strip(" \t,;"):
         raise FormatError(ctx.source, "empty file", line=1, expected="a header row")
-    header = _header_cells(first_line, delimiter)
+    csv.field_size_limit(2**31 - 1)  # long fields are cut later, with a warning
+    header = _header_cells(first_line, delimiter, ctx)
+    if len(header) > ctx.limits.max_columns:
+        raise FormatError(
+            ctx.source,
+            f"header has {len(header)} columns",
+            line=1,
+            expected=f"at most {ctx.limits.max_columns}",
+        )
     frame = None
     if body.count(b'"') % 2 == 0:
         frame = _polars(body, delimiter, len(header))

@@ -51,12 +51,17 @@ def _refuse(what: str) -> NoReturn:
     raise _Refused(what)
 
 
-def _build(data: bytes) -> Element:
+def _build(data: bytes, max_depth: int) -> Element:
     builder = ET.TreeBuilder()
+    depth = 0
     parser = expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > max_depth:
+            _refuse(f"elements nested deeper than {max_depth} levels")
         tag = "{" + name if "}" in name else name
         if tag.startswith(f"{{{XINCLUDE_NS}}}"):
             _refuse("XInclude")
@@ -65,6 +70,8 @@ def _build(data: bytes) -> Element:
         builder.start(tag, attributes)
 
     def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
         builder.end("{" + name if "}" in name else name)
 
     def refuse_doctype(*_: Any) -> None:
@@ -108,17 +115,18 @@ def parse_xml(data: bytes, ctx: ReadContext) -> Element:
     source = ctx.source
     try:
         try:
-            return _build(data)
+            return _build(data, ctx.limits.max_json_depth)
         except expat.ExpatError as exc:
             if exc.code not in _RAW_AMP_ERRORS or not _RAW_AMP.search(data):
                 raise
-            return _build(_escape_raw_ampersands(data, ctx))
+            return _build(_escape_raw_ampersands(data, ctx), ctx.limits.max_json_depth)
     except _Refused as exc:
         raise FormatError(
             source,
             f"refused unsafe XML: {exc.what} is not allowed "
             "(entity-expansion, external-entity or XInclude attack?)",
-            expected="a plain XML document without DTD",
+            expected="a plain XML document without DTD (setting CROSSFADE_READ_MAX_JSON_DEPTH "
+            "bounds nesting)",
         ) from exc
     except expat.ExpatError as exc:
         raise FormatError(

@@ -170,7 +170,10 @@ def is_exportify_header(headers: list[str]) -> bool:
 
 def sniff(head: str) -> bool:
     first = head.lstrip("\ufeff").split("\n", 1)[0]
-    headers = next(csv.reader([first]), [])
+    try:
+        headers = next(csv.reader([first]), [])
+    except csv.Error:
+        return False
     return is_exportify_header([h.strip() for h in headers])
 
 
