@@ -13,7 +13,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 
-from engine.errors import DataError, ProviderUnavailableError, QuotaExceededError
+from engine.errors import (
+    CircuitOpenError,
+    DataError,
+    ProviderUnavailableError,
+    QuotaExceededError,
+)
 from engine.jobs import JobContext, register_kind
 from engine.runtime import Runtime
 from engine.settings import Settings
@@ -76,6 +81,10 @@ def failing_job(ctx: JobContext) -> dict[str, Any]:
         raise ProviderUnavailableError("503 after retries", provider="deezer")
     if error == "data":
         raise DataError("row 3: no title")
+    if error == "quota-no-reset":
+        raise QuotaExceededError("monthly quota spent", provider="deezer")
+    if error == "breaker":
+        raise CircuitOpenError("circuit opened after 5 consecutive failures", provider="tidal")
     raise RuntimeError("boom")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from engine.cli import main
 from engine.jobs import cancel, job_row, read_progress, run_job, submit
 from engine.jobs.lease import max_concurrent_runners, runner_log
+from engine.jobs.runner import MAX_ATTEMPTS
 from engine.runtime import Runtime
 from engine.store.models import Job
 
@@ -139,3 +140,20 @@ def test_jobs_retry_on_the_embedded_default_runs_in_process(
     assert main(["jobs", "retry", job]) == 0
     row = job_row(runtime, job)
     assert row["state"] == "succeeded" and row["result"]["counted"] == 3
+
+
+def test_systemic_failures_say_which(sqlite_url: str, tmp_path: Path) -> None:
+    runtime = make_runtime(sqlite_url, tmp_path)
+    user = ensure_user(runtime)
+    no_reset = submit(runtime, "test_fail", {"error": "quota-no-reset"}, user_id=user, start=False)
+    assert run_job(runtime, no_reset) == "failed"  # no reset time: waiting would never end
+    assert "(systemic: quota spent with no reset time)" in job_row(runtime, no_reset)["error"]
+    breaker = submit(runtime, "test_fail", {"error": "breaker"}, user_id=user, start=False)
+    assert run_job(runtime, breaker) == "waiting"  # within its budget: it waits
+    for _ in range(MAX_ATTEMPTS - 1):
+        with runtime.engine.begin() as conn:
+            conn.execute(update(Job).where(Job.id == breaker).values(resume_after=None))
+        state = run_job(runtime, breaker)
+    assert state == "failed"
+    error = job_row(runtime, breaker)["error"]
+    assert "(systemic: circuit breaker open past its retry budget)" in error
