@@ -389,7 +389,31 @@ def _panel(rt: Runtime, user: CurrentUser) -> None:
     _recent(rt, user)
 
 
+def _bulk_accept(rt: Runtime, user: CurrentUser) -> None:
+    planned = st.session_state.pop("cf_review_bulk_plan", None) or []
+    try:
+        made = review.accept_these(rt, user.id, [(d, t) for d, t, _ in planned])
+    except CrossfadeError as exc:
+        _remember(exc)
+        return
+    st.session_state["cf_review_bulk_last"] = made
+    _remember(f"Accepted {len(made)} match(es). “Undo this bulk accept” reverts all of them.")
+
+
+def _bulk_undo(rt: Runtime, user: CurrentUser) -> None:
+    made = st.session_state.pop("cf_review_bulk_last", None) or []
+    try:
+        count = review.undo_many(rt, user.id, [int(d) for d in made])
+    except CrossfadeError as exc:
+        _remember(exc)
+        return
+    _remember(f"Undone: the bulk accept of {count} match(es); they are back in the queue.")
+
+
 def bulk_actions(rt: Runtime, user: CurrentUser) -> None:
+    """Preview what a bulk accept would take, accept it after one confirmation,
+    undo it as one step. Keys ``cf_review_bulk_score`` / ``_margin`` (thresholds),
+    ``cf_review_bulk_plan`` (the previewed choices), ``cf_review_bulk_last``."""
     config = preferences.match_config(rt, user.id)
     with st.expander("Bulk actions for the easy cases"):
         with st.form("cf_review_bulk_form", border=False):
@@ -409,10 +433,10 @@ def bulk_actions(rt: Runtime, user: CurrentUser) -> None:
                 step=0.01,
                 key="cf_review_bulk_margin",
             )
-            go = st.form_submit_button("Accept all confident matches")
+            go = st.form_submit_button("Show what would be accepted")
         if go:
             with _ui.guarded():
-                accepted = review.accept_confident(
+                items = review.preview_confident(
                     rt,
                     user.id,
                     min_score=min_score,
@@ -420,7 +444,40 @@ def bulk_actions(rt: Runtime, user: CurrentUser) -> None:
                     config=config,
                     provider=st.session_state.get("cf_review_provider") or None,
                 )
-                st.success(f"Accepted {accepted} match(es). Each can be undone below.")
+                st.session_state["cf_review_bulk_plan"] = [
+                    (
+                        i.decision_id,
+                        i.candidates[0].track.id,
+                        f"{track_name(i.source)} → {track_name(i.candidates[0].track)}"
+                        f" ({i.candidates[0].score or 0:.2f})",
+                    )
+                    for i in items
+                ]
+        planned = st.session_state.get("cf_review_bulk_plan")
+        if planned is not None:
+            if not planned:
+                st.info("No pending match is that confident.")
+            else:
+                st.table(
+                    [{"will accept": label} for _, _, label in planned[:50]],
+                    border="horizontal",
+                )
+                if len(planned) > 50:
+                    st.caption(f"…and {len(planned) - 50:,} more.")
+                st.button(
+                    f"Accept these {len(planned):,} match(es)",
+                    type="primary",
+                    key="cf_review_bulk_go",
+                    on_click=_bulk_accept,
+                    args=(rt, user),
+                )
+        if st.session_state.get("cf_review_bulk_last"):
+            st.button(
+                f"Undo this bulk accept ({len(st.session_state['cf_review_bulk_last']):,})",
+                key="cf_review_bulk_undo",
+                on_click=_bulk_undo,
+                args=(rt, user),
+            )
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "ReviewPage",
     "TrackView",
     "accept_confident",
+    "accept_these",
     "complete_from_provider",
     "decide",
     "decide_checked",
@@ -53,11 +54,13 @@ __all__ = [
     "look_up_track",
     "mark_all_not_available",
     "pending_providers",
+    "preview_confident",
     "recent_decisions",
     "review_page",
     "score_candidates",
     "search_target",
     "undo",
+    "undo_many",
 ]
 
 MAX_PAGE = 200
@@ -288,17 +291,78 @@ def accept_confident(
         confident = [
             i for i in page.items if is_confident(i, min_score=min_score, min_margin=min_margin)
         ][: max_items - accepted]
-        with session_scope(runtime.engine) as session:  # one transaction per page
-            for item in confident:
-                repo.decide(
-                    session, user_id, item.decision_id, target_track_id=item.candidates[0].track.id
-                )
+        accept_these(
+            runtime, user_id, [(i.decision_id, i.candidates[0].track.id) for i in confident]
+        )
         accepted += len(confident)
         skipped = len(page.items) - len(confident)
         offset += skipped  # accepted items left the queue; skipped ones stay ahead
         if len(page.items) < MAX_PAGE:
             break
     return accepted
+
+
+def preview_confident(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    min_score: float,
+    min_margin: float = 0.05,
+    max_items: int = 1000,
+    config: MatchConfig | None = None,
+    provider: str | None = None,
+) -> list[ReviewItem]:
+    """What :func:`accept_confident` would accept now (nothing is written), so
+    the page can show it and ask once."""
+    _require(runtime)
+    if not 0 < min_score <= 1:
+        raise UsageError(f"min_score must be in (0, 1], not {min_score}")
+    found: list[ReviewItem] = []
+    offset = 0
+    while len(found) < max_items:
+        page = review_page(
+            runtime, user_id, offset=offset, limit=MAX_PAGE, config=config, provider=provider
+        )
+        if not page.items or page.offset != offset:
+            break
+        found.extend(
+            i for i in page.items if is_confident(i, min_score=min_score, min_margin=min_margin)
+        )
+        offset += len(page.items)
+        if len(page.items) < MAX_PAGE:
+            break
+    return found[:max_items]
+
+
+def accept_these(runtime: Runtime, user_id: int, choices: list[tuple[int, str]]) -> list[int]:
+    """Accept ``(review decision id, candidate id)`` pairs in one transaction
+    (each must be one of its review's candidates); returns the curator decision
+    ids, which :func:`undo_many` reverts as one step."""
+    _require(runtime)
+    made: list[int] = []
+    answered: set[tuple[int, str]] = set()
+    with session_scope(runtime.engine) as session:
+        for decision_id, target in choices:
+            chosen = repo.decide(session, user_id, decision_id, target_track_id=target)
+            made.append(int(chosen.id))
+            answered.add((int(chosen.source_track_id), chosen.target_provider))
+    for track_id, provider in sorted(answered):
+        _answered(runtime, user_id, track_id, provider)
+    return made
+
+
+def undo_many(runtime: Runtime, user_id: int, decision_ids: list[int]) -> int:
+    """Undo several curator decisions as one step (one transaction); their
+    reviews go back into the queue. Returns how many were undone."""
+    _require(runtime)
+    answered: set[tuple[int, str]] = set()
+    with session_scope(runtime.engine) as session:
+        for decision_id in decision_ids:
+            undone = repo.undo_decision(session, user_id, decision_id)
+            answered.add((int(undone.source_track_id), undone.target_provider))
+    for track_id, provider in sorted(answered):
+        _answered(runtime, user_id, track_id, provider)
+    return len(decision_ids)
 
 
 def is_confident(item: ReviewItem, *, min_score: float, min_margin: float) -> bool:

@@ -108,12 +108,20 @@ def test_review_skip_and_bulk_accept(app_runtime: Runtime) -> None:
     assert [m.value for m in at.markdown] != [m.value for m in first]
     at.slider(key="cf_review_bulk_score").set_value(0.8)
     at.slider(key="cf_review_bulk_margin").set_value(0.05)
-    next(b for b in at.button if b.label == "Accept all confident matches").click().run()
+    next(b for b in at.button if b.label == "Show what would be accepted").click().run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "4" and curator_rows(app_runtime) == []  # shown, not done
+    listed = [row for t in at.table for row in t.value["will accept"]]
+    assert len(listed) == 4 and all("Remastered" in row for row in listed)
+    at.button(key="cf_review_bulk_go").click().run()  # asks once
     assert not at.exception, at.exception
     accepted = int(next(s.value for s in at.success if "Accepted" in s.value).split()[1])
     assert accepted == 4  # every remaster scores >= 0.8 and leads the live version
     assert at.metric[0].value == "0"
     assert len(curator_rows(app_runtime)) == 4
+    at.button(key="cf_review_bulk_undo").click().run()  # undone as one step
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "4" and curator_rows(app_runtime) == []
 
 
 def test_review_flag_off_shows_notice(app_runtime: Runtime) -> None:
@@ -161,7 +169,8 @@ def test_filter_by_target_provider(app_runtime: Runtime) -> None:
     assert at.metric[0].value == "3"
     assert any("Target: **tidal**" in c.value for c in at.caption)
     at.slider(key="cf_review_bulk_score").set_value(0.8)
-    next(b for b in at.button if b.label == "Accept all confident matches").click().run()
+    next(b for b in at.button if b.label == "Show what would be accepted").click().run()
+    at.button(key="cf_review_bulk_go").click().run()
     assert any("Accepted 3 match" in m.value for m in at.success)  # only tidal's
     assert at.metric[0].value == "2"  # tidal is done, so the filter falls back to all
     assert not at.button_group  # one provider left: no filter to offer
