@@ -194,6 +194,7 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
 ) -> None:
     import csv
 
+    from engine import formats
     from engine.demo import connect_sandbox_account
     from engine.store import repo
     from engine.store.sync_groups import create_group
@@ -207,9 +208,10 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
         path = tmp_path / "mix.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle)
-            out.writerow(["title", "artist", "album"])
-            out.writerow(["Song 00013", "Artist 13", "Album 0001"])  # clear: auto
-            out.writerow(["Song 0001", "Artist 99", "Whatever"])  # close, not sure: review
+            out.writerow(["title", "artist", "album", "isrc"])
+            out.writerow(["Song 00013", "Artist 13", "Album 0001", "QZTST2600013"])  # sure
+            out.writerow(["Song 0001", "Artist 99", "Whatever", ""])  # a person decides
+        candidate = sandbox.catalog.by_isrc("spotify", "QZTST2600001")[0].id_for("spotify")
         with session_scope(runtime.engine) as session:
             group = int(
                 create_group(
@@ -222,24 +224,34 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
                     ],
                 ).id
             )
+            # the matcher's verdict on the unsure row, as a review-level match leaves it
+            # (the tier itself is the matcher's business: tests/matching)
+            unsure = repo.upsert_tracks(session, formats.read(path))[1]
+            repo.record_decision(
+                session,
+                user,
+                unsure,
+                "spotify",
+                status="pending",
+                tier="review",
+                candidates=[{"id": candidate, "title": "Song 00001", "score": 0.7}],
+            )
         shown = run_group(runtime, user, group)
         [spotify] = [m for m in shown["members"] if "spotify" in m["label"]]
         [review] = spotify["review"]
-        assert review["why"].startswith("review-level match")
+        assert review["why"] == "waiting for review on spotify"
         with session_scope(runtime.engine) as session:
             [item] = [i for i in open_items(session, user, group) if i["kind"] == "match"]
             [pending] = repo.pending_reviews(session, user, 0, 10)
-            candidate = pending.candidates[0]
-            assert candidate["id"] and candidate["title"]  # what the Review page shows
         run_group(runtime, user, group, apply=True)
         assert len(sandbox.playlist_track_ids("spotify", playlist)) == 1  # only the sure one
         with session_scope(runtime.engine) as session:  # a person accepts the candidate
-            repo.decide(session, user, pending.id, target_track_id=str(candidate["id"]))
+            repo.decide(session, user, pending.id, target_track_id=candidate)
         run_group(runtime, user, group, apply=True)
-        assert sandbox.playlist_track_ids("spotify", playlist)[-1] == str(candidate["id"])
+        assert sandbox.playlist_track_ids("spotify", playlist)[-1] == candidate
         with session_scope(runtime.engine) as session:
             assert [i for i in open_items(session, user, group) if i["kind"] == "match"] == []
-        assert item["detail"]["track_id"]
+        assert item["detail"]["track_id"] == unsure
         runtime.close()
 
 
