@@ -108,6 +108,46 @@ def _save_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
         st.session_state["cf_conn_notice"] = f"{provider} app credentials saved."
 
 
+def _use_sandbox_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
+    """Save the sandbox's registered test app as this provider's app."""
+    from engine.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    try:
+        ring = load_key_ring(rt.settings)
+        with session_scope(rt.engine) as session:
+            save_app_credentials(
+                session,
+                ring,
+                user_id=user.id,
+                provider=provider,
+                client_id=DEFAULT_CLIENT_ID,
+                client_secret=DEFAULT_CLIENT_SECRET,
+                redirect_uri=None,
+            )
+    except CrossfadeError as exc:
+        st.session_state["cf_conn_notice"] = exc
+    else:
+        st.session_state["cf_conn_notice"] = f"{provider}: the sandbox's test app is saved."
+
+
+def _sandbox_client_id() -> str:
+    from engine.sandbox.oauth import DEFAULT_CLIENT_ID
+
+    return str(DEFAULT_CLIENT_ID)
+
+
+def sandbox_notice(rt: Runtime) -> None:
+    """Say plainly when every provider is the sandbox, not the real service."""
+    if rt.settings.sandbox_url:
+        st.info(
+            f"This app runs against the **provider sandbox** ({rt.settings.sandbox_url}): "
+            "no real Spotify, Deezer, TIDAL or YouTube account is touched. Each provider "
+            "below offers the sandbox's registered test app, so you can connect and try "
+            "everything without registering an app of your own.",
+            icon=":material/science:",
+        )
+
+
 def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStatus) -> None:
     provider = item.provider
     redirect = connections.redirect_uri_for(
@@ -151,6 +191,16 @@ def provider_card(rt: Runtime, user: CurrentUser, item: connections.ProviderStat
             if item.app is None:
                 st.caption(OPERATOR_SETS_APPS)
             return
+        if rt.settings.sandbox_url and (
+            item.app is None or item.app.client_id != _sandbox_client_id()
+        ):
+            st.button(
+                "Use the sandbox's test app",
+                key=f"cf_app_sandbox_{provider}",
+                on_click=_use_sandbox_app,
+                args=(rt, user, provider),
+                help="Saves the sandbox's registered client id and secret for this provider.",
+            )
         if item.app is None:
             st.caption("Add your app's credentials below first.")
         with st.expander(
@@ -193,6 +243,7 @@ def main() -> None:
         "Crossfade signs in with your own app registration per provider "
         "(see docs/connecting.md). Tokens are stored encrypted and never shown."
     )
+    sandbox_notice(rt)
     with _ui.guarded():
         handle_callback(rt, user)
     _notice()

@@ -30,3 +30,18 @@ def test_declining_access_says_you_declined(served: SandboxServer, provider: str
     errors = [e.value for e in back.error]
     assert any(f"you declined access on {provider}" in e for e in errors), errors
     assert not any("expired" in w.value for w in back.warning)
+
+
+def test_connections_says_sandbox_and_offers_its_test_app(served: SandboxServer) -> None:  # noqa: F811
+    at = page("connections")
+    assert any("provider sandbox" in i.value for i in at.info)
+    at.button(key="cf_app_sandbox_tidal").click().run()
+    no_errors(at)
+    assert any("tidal: the sandbox's test app is saved" in s.value for s in at.success)
+    assert not at.button(key="cf_conn_start_tidal").disabled  # ready to connect
+    url = at.session_state.get("cf_conn_url_tidal")
+    assert url is None
+    at.button(key="cf_conn_start_tidal").click().run()
+    no_errors(at)
+    response = httpx.get(at.session_state["cf_conn_url_tidal"])
+    assert response.status_code == 302, response.text  # the sandbox knows that app
