@@ -11,6 +11,7 @@ Each size runs in a fresh process so that peak memory is its own.
 Usage:
     python scripts/bench_matching.py                         # 10k, 100k, 1M
     python scripts/bench_matching.py --sizes 10000,100000 --source 100000
+    python scripts/bench_matching.py --retrain 500 --valid ../shared/.../structured/valid.csv
 """
 
 from __future__ import annotations
@@ -291,6 +292,34 @@ def run_one(size: int, n_source: int, tracks: Path, seed: int) -> dict[str, floa
     }
 
 
+def run_retrain(count: int, tracks: Path, seed: int, valid: list[Path]) -> dict[str, float]:
+    """Time ``matcher retrain`` on ``count`` curator decisions: each a messy source
+    track, its true catalogue row (chosen) and one or two other candidates."""
+    from engine.matching.model import load_model
+    from engine.matching.retrain import Decision, retrain
+
+    world = World(tracks, seed)
+    recs = world.recordings(count, 0)
+    cat_rows = world.catalogue_rows(recs)
+    by_rec: dict[int, list[dict[str, object]]] = {}
+    for i, row in enumerate(cat_rows):
+        by_rec.setdefault(int(row["rec"]), []).append({**row, "id": f"c{i}"})  # type: ignore[call-overload]
+    decisions = []
+    for r, src in zip(recs, world.source_rows(recs), strict=True):
+        true = by_rec[int(r["rec"])][0]  # type: ignore[call-overload]
+        other = {**world.rng.choice(cat_rows), "id": "other"}
+        decisions.append(Decision(src, [true, other], str(true["id"])))
+    started = time.perf_counter()
+    outcome = retrain(decisions, load_model(), valid, seed)
+    return {
+        "decisions": float(outcome.decisions),
+        "seconds": time.perf_counter() - started,
+        "accepted": float(outcome.accepted),
+        **{f"f1 {name} before": f["f1"] for name, f in outcome.before.items() if f},
+        **{f"f1 {name} after": f["f1"] for name, f in outcome.after.items() if f},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the matcher.")
     parser.add_argument("--tracks", type=Path, default=DEFAULT_TRACKS)
@@ -298,9 +327,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=int, default=100_000, help="source tracks per run")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--retrain", type=int, help="time retraining on this many curator decisions instead"
+    )
+    parser.add_argument("--valid", type=Path, action="append", default=[], help="check file")
     args = parser.parse_args(argv)
     if not args.tracks.exists():
         parser.error(f"--tracks: {args.tracks} not found")
+    if args.retrain:
+        for key, value in run_retrain(args.retrain, args.tracks, args.seed, args.valid).items():
+            print(f"{key:<40}{value:>10.3f}")
+        return 0
     if args.one:
         print(json.dumps(run_one(args.one, args.source, args.tracks, args.seed)))
         return 0

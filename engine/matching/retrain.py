@@ -67,6 +67,12 @@ class Outcome:
     model: MatcherModel | None = None
 
 
+def check_name(path: Path) -> str:
+    """How a check file is named in the figures: its folder and name
+    (``structured/valid.csv`` and ``dirty/valid.csv`` stay apart)."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def labelled_groups(decisions: list[Decision]) -> Groups:
     """One candidate group per decision: the chosen candidate labelled 1, the others 0."""
     groups = Groups()
@@ -142,8 +148,9 @@ def retrain(
         base.save(paths["current"])
         model.save(paths["new"])
         for path in valid:
-            before[path.name] = evaluate(path, MatchConfig(model_path=str(paths["current"])))[0]
-            after[path.name] = evaluate(path, MatchConfig(model_path=str(paths["new"])))[0]
+            name = check_name(path)
+            before[name] = evaluate(path, MatchConfig(model_path=str(paths["current"])))[0]
+            after[name] = evaluate(path, MatchConfig(model_path=str(paths["new"])))[0]
     worse = [
         name
         for name, figures_after in after.items()

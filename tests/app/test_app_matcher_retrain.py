@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.app_support import matcher_model, preferences, review
 from engine.cli import main
+from engine.matching.retrain import check_name
 from engine.runtime import Runtime
 from engine.store import repo
 from engine.store.curated import curator_decisions
@@ -45,7 +46,7 @@ def test_retrain_records_the_outcome_and_switches_the_model(app_runtime: Runtime
     outcome = matcher_model.retrain_matcher(app_runtime, uid, [SAMPLE])
     info = matcher_model.model_info(app_runtime, uid)
     assert info["accepted"] == outcome.accepted and info["reason"] == outcome.reason
-    assert SAMPLE.name in info["after"]
+    assert check_name(SAMPLE) in info["after"]
     config = preferences.match_config(app_runtime, uid)
     if outcome.accepted:
         assert info["decisions"] == 24

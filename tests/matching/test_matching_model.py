@@ -14,7 +14,7 @@ from engine.frame import tracks_frame
 from engine.matching import match, score_pairs
 from engine.matching.augment import candidate_groups
 from engine.matching.model import load_model
-from engine.matching.retrain import Decision, retrain
+from engine.matching.retrain import Decision, check_name, retrain
 from engine.matching.training import fit, groups_set, train_records
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "matching"
@@ -200,13 +200,13 @@ def test_retraining_refuses_a_worse_model() -> None:
     outcome = retrain(_decisions(wrong=True), load_model(), [SAMPLE], seed=5)
     assert not outcome.accepted
     assert "refused" in outcome.reason
-    assert outcome.after[SAMPLE.name]["f1"] < outcome.before[SAMPLE.name]["f1"]
+    assert outcome.after[check_name(SAMPLE)]["f1"] < outcome.before[check_name(SAMPLE)]["f1"]
 
 
 def test_retraining_on_sound_decisions_is_checked_and_kept() -> None:
     outcome = retrain(_decisions(wrong=False), load_model(), [SAMPLE], seed=5)
     assert outcome.accepted, outcome.reason
-    assert outcome.after[SAMPLE.name]["f1"] >= outcome.before[SAMPLE.name]["f1"]
+    assert outcome.after[check_name(SAMPLE)]["f1"] >= outcome.before[check_name(SAMPLE)]["f1"]
     assert outcome.model is not None and outcome.model.meta["curator_decisions"] > 0
     assert "held-back decisions" in outcome.after
 
