@@ -105,14 +105,19 @@ def match_command(
     ),
     source_format: str | None = typer.Option(None, "--source-format", help="Default: sniffed."),
     catalog_format: str | None = typer.Option(None, "--catalog-format", help="Default: sniffed."),
+    model: Path | None = typer.Option(
+        None, "--model", help="Matcher model file (default: the shipped one; see matcher retrain)."
+    ),
 ) -> None:
     """Match SOURCE against CATALOG and write one row per source track to --out."""
     fmt = output_format(out, out_format)
+    if model is not None and not model.is_file():
+        raise UsageError(f"--model: {model} does not exist")
     result = match(
         _load(source, source_format, "SOURCE"),
         _load(catalog, catalog_format, "CATALOG"),
         top_k=top_k,
-        config=MatchConfig(),
+        config=MatchConfig(model_path=str(model) if model else ""),
         rules=_load_rules(rules),
         one_to_one=one_to_one,
     )

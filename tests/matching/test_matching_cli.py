@@ -135,3 +135,19 @@ def test_existing_output_survives_a_failed_run(files: tuple[Path, Path], tmp_pat
     bad.write_text("{not json")
     assert main(["match", str(bad), str(files[1]), "--out", str(out)]) == 1
     assert out.read_text() == "keep me"
+
+
+def test_match_takes_a_model_file(tmp_path: Path) -> None:
+    from engine.matching.model import SHIPPED
+
+    source = tmp_path / "s.csv"
+    source.write_text("id,title,artists,duration_ms\ns1,Human,The Killers,245000\n")
+    out = tmp_path / "out.csv"
+    assert (
+        main(["match", str(source), str(source), "--out", str(out), "--model", str(SHIPPED)]) == 0
+    )
+    assert pl.read_csv(out)["decision"].to_list() == ["auto"]
+    missing = tmp_path / "missing.json"
+    assert (
+        main(["match", str(source), str(source), "--out", str(out), "--model", str(missing)]) != 0
+    )
