@@ -110,7 +110,25 @@ def _file_source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:
             st.session_state["cf_tr_saved"] = saved
     if not saved or saved["file_id"] != upload.file_id:
         return None
+    with _ui.guarded():
+        _upload_preview(transfer.preview_upload(rt, user.id, saved["upload_id"], upload.name))
     return {"upload_id": saved["upload_id"], "name": saved["name"].rsplit(".", 1)[0]}
+
+
+def _upload_preview(preview: transfer.UploadPreview) -> None:
+    """Format, variant, counts and warnings of the uploaded file, before any dry run."""
+    variant = f" ({preview.variant})" if preview.variant else ""
+    playlists = f" in {preview.playlists} playlists" if preview.playlists > 1 else ""
+    st.caption(
+        f"Read as **{preview.format}**{variant}: {preview.tracks:,} track(s){playlists}, "
+        f"{len(preview.warnings)} warning(s)."
+    )
+    if preview.warnings:
+        with st.expander(f"{len(preview.warnings)} warning(s) while reading", expanded=True):
+            for warning in preview.warnings[:50]:
+                st.markdown(f"- {warning}")
+            if len(preview.warnings) > 50:
+                st.caption(f"…and {len(preview.warnings) - 50} more.")
 
 
 def _source(rt: Runtime, user: CurrentUser) -> dict[str, Any] | None:

@@ -91,6 +91,31 @@ def save_upload(runtime: Runtime, user_id: int, filename: str, data: bytes) -> S
     return userfiles.save_upload(runtime, user_id, filename, data)
 
 
+@dataclass(frozen=True)
+class UploadPreview:
+    """What an uploaded file holds, shown before any dry run."""
+
+    format: str
+    variant: str | None
+    playlists: int
+    tracks: int
+    warnings: list[str]
+
+
+def preview_upload(runtime: Runtime, user_id: int, upload_id: int, name: str) -> UploadPreview:
+    """Read one of the user's uploads (messages name ``name``, not the server
+    path): detected format and layout variant, counts, every warning."""
+    path, _ = userfiles.upload_path(runtime, user_id, int(upload_id))
+    result = formats.load(path, source=name)
+    return UploadPreview(
+        format=result.format,
+        variant=result.variant,
+        playlists=len(result.playlists),
+        tracks=result.tracks,
+        warnings=[str(w) for w in result.warnings],
+    )
+
+
 def source_frame(runtime: Runtime, user_id: int, source: dict[str, Any]) -> pl.DataFrame:
     """The source's tracks as a canonical frame with unique ``id`` values."""
     if "playlist_id" in source:

@@ -1,5 +1,6 @@
-"""Declining access on the provider says "you declined", not "link expired":
-Deezer answers with ``error_reason`` (the others with ``error``)."""
+"""Declining access on the provider says "you declined", not "link expired"
+(Deezer answers with ``error_reason``, the others with ``error``); Connections
+says when it runs against the sandbox; an upload is previewed before any dry run."""
 
 from __future__ import annotations
 
@@ -45,3 +46,16 @@ def test_connections_says_sandbox_and_offers_its_test_app(served: SandboxServer)
     no_errors(at)
     response = httpx.get(at.session_state["cf_conn_url_tidal"])
     assert response.status_code == 302, response.text  # the sandbox knows that app
+
+
+def test_upload_preview_names_format_count_and_warnings(served: SandboxServer) -> None:  # noqa: F811
+    at = page("transfer")
+    at.radio(key="cf_tr_kind").set_value("file").run()
+    messy = b"#EXTM3U\n#EXTINF:abc,Artist - Song\nsong.mp3\n#EXTINF:200,Other - Thing\nthing.mp3\n"
+    at.file_uploader(key="cf_tr_upload").upload("messy.m3u8", messy)
+    at.run()
+    no_errors(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("Read as"))
+    assert "**m3u**" in caption and "2 track(s)" in caption and "1 warning(s)" in caption
+    shown = " ".join(m.value for m in at.markdown)
+    assert "messy.m3u8:2: malformed #EXTINF" in shown

@@ -109,6 +109,8 @@ def test_connect_import_dry_run_transfer_disconnect(
         "road-trip.m3u8", sample_path("road-trip.m3u8").read_bytes()
     )
     transfer.run()
+    # a preview before any dry run: format, track count, warnings
+    assert any(c.value.startswith("Read as **m3u**") for c in transfer.caption)
     transfer.button(key="cf_tr_dry_run").click().run()
     no_errors(transfer)
     assert {m.label: int(m.value) for m in transfer.metric} == counts
