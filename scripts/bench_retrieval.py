@@ -17,7 +17,8 @@ stack against the in-process sandbox, then ``engine.matching.match`` and the
 ``skip`` review policy); printed per provider: retrieval recall (the true
 target among the candidates), auto / review / none, auto and right (what a
 ``--review skip`` migration adds correctly), bulk ``match()`` of the same rows
-against the whole catalogue (auto and right), requests per track and YouTube
+against the whole catalogue as each provider's search presents it (auto and
+right), requests per track and YouTube
 units per track; then requests (and searches) per track on the clean
 source (the same recordings, unblemished, no ISRC: the floor is one search per
 track, plus on YouTube one ``videos.list`` per 50 found videos for durations).
@@ -304,14 +305,17 @@ def catalogue_frame(name: str, catalog: Catalog) -> pl.DataFrame:
             row["duration_ms"] = t.duration_ms // 1000 * 1000
             rows.append(row)
         return tracks_frame(rows).with_columns(id=pl.col("provider_id"))
+    # As each search answers: Deezer's search results omit the ISRC
+    # (endpoints-derived.json) and give whole seconds, TIDAL durations are ISO seconds.
+    seconds = name in ("deezer", "tidal")
     return tracks_frame(
         [
             {
                 "title": t.title,
                 "artists": list(t.artists),
                 "album": t.album,
-                "duration_ms": t.duration_ms,
-                "isrc": t.isrc,
+                "duration_ms": t.duration_ms // 1000 * 1000 if seconds else t.duration_ms,
+                "isrc": None if name == "deezer" else t.isrc,
                 "provider": name,
                 "provider_id": t.ids[name],
             }
