@@ -5,7 +5,7 @@ target provider again.
 
 One candidate entry (``MatchDecision.candidates``)::
 
-    {"id", "title", "artists", "album", "duration_ms", "isrc", "explicit", "url",
+    {"id", "title", "artists", "album", "duration_ms", "isrc", "explicit", "release_date", "url",
      "score", "decision", "rule",
      "parts": {"title", "artists", "album", "duration", "version", "explicit"}}
 """
@@ -109,6 +109,7 @@ def _add_scored(
                 "duration_ms": found.get("duration_ms"),
                 "isrc": found.get("isrc"),
                 "explicit": found.get("explicit"),
+                "release_date": found.get("release_date"),
                 "url": found.get("url") or track_link(provider, option["id"]),
                 "score": _number(option["score"]),
                 "decision": option["decision"],

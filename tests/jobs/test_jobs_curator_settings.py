@@ -81,7 +81,7 @@ def test_pending_review_records_its_evidence(db_url: str, tmp_path: Path) -> Non
     assert len(candidates) == 1
     entry = candidates[0]
     assert set(entry) == {
-        "id", "title", "artists", "album", "duration_ms", "isrc", "explicit", "url",
+        "id", "title", "artists", "album", "duration_ms", "isrc", "explicit", "release_date", "url",
         "score", "decision", "rule", "parts",
     }  # fmt: skip
     assert entry["id"] == "L1" and entry["title"] == "Blue Monday"
