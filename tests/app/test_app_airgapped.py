@@ -146,9 +146,12 @@ def test_docs_and_app_render_with_outside_hosts_blocked(servers: dict[str, str])
             page.on("requestfailed", lambda request: failed.append(request.url))
 
             page.goto(f"{servers['api']}/docs")
-            expect(page.locator(".swagger-ui .info .title")).to_contain_text("Crossfade API")
-            expect(page.locator(".opblock-summary-path").first).to_be_visible()
-            expect(page.locator(".opblock-tag", has_text="uploads")).to_be_visible()
+            # a loaded machine may take a while to parse the bundle and build the document
+            slow = 30_000
+            title = page.locator(".swagger-ui .info .title")
+            expect(title).to_contain_text("Crossfade API", timeout=slow)
+            expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=slow)
+            expect(page.locator(".opblock-tag", has_text="uploads")).to_be_visible(timeout=slow)
             page.wait_for_timeout(500)
 
             for path in PAGES:
