@@ -190,8 +190,9 @@ _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def _one_line(text: object) -> str:
-    """Text that cannot break the line structure of an M3U file."""
-    return _LINE_BREAKS.sub(" ", str(text)).strip()
+    """Text that cannot break the line structure of an M3U file (NUL, which every
+    reader drops, is dropped here too, so a location never reads back empty)."""
+    return _LINE_BREAKS.sub(" ", str(text)).replace("\x00", "").strip()
 
 
 def _location(row: dict[str, Any]) -> str:

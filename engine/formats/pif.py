@@ -8,6 +8,7 @@ validates against the schema; a frame written to PIF reads back equal.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -24,6 +25,7 @@ from engine.frame import extras_dict
 
 PIF_VERSION = "1.0"
 MEDIA_TYPE = "application/vnd.crossfade.pif+json"
+_PROVIDER = re.compile(r"^[a-z][a-z0-9_-]*$")
 _TRACK_TEXT = ("title", "album", "release_date", "provider", "provider_id", "url")
 
 
@@ -36,9 +38,15 @@ def schema() -> dict[str, Any]:
 
 
 def _split_extras(extras: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    ids = {k[len(IDS_PREFIX) :]: v for k, v in extras.items() if k.startswith(IDS_PREFIX)}
-    rest = {k: v for k, v in extras.items() if not k.startswith(IDS_PREFIX)}
+    # only ``ids.<provider>`` with a provider name PIF allows (and an id) is an id;
+    # anything else (``ids.``, ``ids.Bad Name``) stays an extra, so the file validates
+    ids = {k[len(IDS_PREFIX) :]: v for k, v in extras.items() if _is_id_key(k) and v}
+    rest = {k: v for k, v in extras.items() if not (_is_id_key(k) and v)}
     return ids, rest
+
+
+def _is_id_key(key: str) -> bool:
+    return key.startswith(IDS_PREFIX) and _PROVIDER.match(key[len(IDS_PREFIX) :]) is not None
 
 
 def _track_doc(row: dict[str, Any]) -> dict[str, Any]:
