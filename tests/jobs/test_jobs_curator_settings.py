@@ -29,13 +29,23 @@ CATALOG = [
         "duration_ms": 240_000,
     }
 ]
-SOURCE = [{"title": "Blue Monday", "artists": ["New Order"], "duration_ms": 249_000}]
+# A typo'd artist a second apart: a fuzzy auto for the learned scorer by default.
+# (Identical title and artist 9 s apart, as before, is now "review": the model
+# gives it ~0.76, another edit being likely.)
+SOURCE = [{"title": "Blue Monday", "artists": ["New Ordre"], "duration_ms": 241_000}]
+NINE_SECONDS_APART = [{"title": "Blue Monday", "artists": ["New Order"], "duration_ms": 249_000}]
 
 
-def migrate_once(runtime: Runtime, user: int, tmp_path: Path, tag: str) -> dict[str, Any]:
+def migrate_once(
+    runtime: Runtime,
+    user: int,
+    tmp_path: Path,
+    tag: str,
+    source: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     ledger = LedgerProvider.create(tmp_path / f"{tag}.json", CATALOG)
     account = ledger_account(runtime, user, ledger)
-    playlist = store_playlist(runtime, user, SOURCE)
+    playlist = store_playlist(runtime, user, source or SOURCE)
     params = {
         "source": {"playlist_id": playlist},
         "target_account_id": account,
@@ -71,7 +81,7 @@ def test_pending_review_records_its_evidence(db_url: str, tmp_path: Path) -> Non
     runtime = make_runtime(db_url, tmp_path)
     strict = ensure_user(runtime, "strict")
     preferences.save_match_config(runtime.engine, strict, auto_threshold=0.99)
-    row = migrate_once(runtime, strict, tmp_path, "strict")
+    row = migrate_once(runtime, strict, tmp_path, "strict", NINE_SECONDS_APART)
     assert row["status"] == "pending"
     with session_scope(runtime.engine) as session:
         (decision,) = session.scalars(
