@@ -250,7 +250,7 @@ def recent_decisions(runtime: Runtime, user_id: int, *, limit: int = 20) -> pl.D
                 "decision_id": d.id,
                 "track": f"{', '.join(artists or [])} - {title}",
                 "provider": d.target_provider,
-                "decision": d.target_track_id if d.status == "matched" else "not available",
+                "decision": _chosen_name(d) if d.status == "matched" else "not available",
                 "decided_at": d.decided_at,
             }
             for d, title, artists in rows
@@ -263,6 +263,17 @@ def recent_decisions(runtime: Runtime, user_id: int, *, limit: int = 20) -> pl.D
             "decided_at": pl.Datetime(time_zone="UTC"),
         },
     )
+
+
+def _chosen_name(decision: MatchDecision) -> str:
+    """``Artist - Title (id)`` of the chosen track when its evidence names it."""
+    chosen = str(decision.target_track_id)
+    for entry in raw_candidates(decision):
+        if entry["id"] == chosen and entry.get("title"):
+            artists = ", ".join(entry.get("artists") or [])
+            name = f"{artists} - {entry['title']}" if artists else str(entry["title"])
+            return f"{name} ({chosen})"
+    return chosen
 
 
 def accept_confident(

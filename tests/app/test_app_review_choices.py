@@ -43,6 +43,8 @@ def test_after_a_decision_the_next_item_preselects_its_best(app_runtime: Runtime
     save(at)  # Ctrl+Enter
     assert not at.error, [e.value for e in at.error]
     assert [r[1] for r in curator_rows(app_runtime)] == [f"dz{uid}b0", f"dz{uid}b1"]
+    recent = review.recent_decisions(app_runtime, uid)  # names the chosen track
+    assert recent["decision"][0] == (f"Mira Vale - Night Drive - Remastered (dz{uid}b1)")
 
 
 def test_a_choice_does_not_carry_over_to_the_next_item(app_runtime: Runtime) -> None:
