@@ -289,9 +289,11 @@ def run_or_follow(runtime: Runtime, job_id: str, *, poll_s: float = 0.5) -> str:
     second caller follows the running job), taking it over if the holder's
     lease lapses. Returns the state the job ended in (or ``waiting``)."""
     while True:
-        ran, state = _run(runtime, job_id)
-        if ran or state in TERMINAL_STATES or state == "waiting":
+        _ran, state = _run(runtime, job_id)
+        if state in TERMINAL_STATES or state == "waiting":
             return state
+        # not ours, or ours until our lease lapsed (a stall) and another runner
+        # took it over: follow whoever holds it now
         while True:
             with runtime.engine.connect() as conn:
                 row = conn.execute(
