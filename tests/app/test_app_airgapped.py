@@ -7,8 +7,6 @@ command-line overrides), so the test checks what a user's installation does."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from app_world import APP
+from browser_helpers import ARGS, CHROMIUM, PAGES, ROOT, app_env, free_port
 
 from engine.runtime import Runtime
 from engine.settings import Settings
@@ -28,25 +27,7 @@ from engine.store.seed import seed
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(APP).parent
-PAGES = ["", "transfer", "review", "jobs", "files", "connections", "settings"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _serve(command: list[str], env: dict[str, str], log: Path, health: str) -> Any:
@@ -85,10 +66,7 @@ def servers(tmp_path: Path, service_missing: Callable[..., None]) -> Iterator[di
     with session_scope(runtime.engine) as session:
         seed(session)
     runtime.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSFADE_")}
-    for name in ("DATABASE_URL", "REDIS_URL", "STREAMLIT_BROWSER_GATHER_USAGE_STATS"):
-        env.pop(name, None)
-    env.update(CROSSFADE_ENV="test", CROSSFADE_DATA_DIR=str(data))
+    env = app_env(data, "STREAMLIT_BROWSER_GATHER_USAGE_STATS")
     api_port, app_port = free_port(), free_port()
     api_url, app_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{app_port}"
     api = _serve(

@@ -5,18 +5,13 @@ every page go to ``screenshots/``."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from app_world import APP, seed_reviews
+from app_world import seed_reviews
+from browser_helpers import ARGS, CHROMIUM, PAGES, SHOTS, app_env, streamlit_app
 from sqlalchemy import select
 
 from engine.runtime import Runtime
@@ -26,26 +21,6 @@ from engine.store.models import MatchDecision
 from engine.store.seed import seed
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ROOT = Path(APP).parent
-SHOTS = ROOT / "screenshots"
-PAGES = ["", "transfer", "review", "jobs", "files", "connections", "settings"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -59,56 +34,10 @@ def served_app(
     seed_reviews(runtime, count=3)  # first in the queue
     with session_scope(runtime.engine) as session:
         seed(session)  # playlists and charts for the screenshots
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSFADE_")}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(CROSSFADE_ENV="test", CROSSFADE_DATA_DIR=str(data))
-    log = (tmp_path / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            APP,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.2)
-        yield url, runtime
+        with streamlit_app(tmp_path, app_env(data)) as url:
+            yield url, runtime
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         runtime.close()
 
 

@@ -8,19 +8,14 @@ Screenshots in ``screenshots/ask-me-*.png``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from app_world import APP
+from browser_helpers import ARGS, CHROMIUM, SHOTS, app_env, streamlit_app
 from sqlalchemy import select
-from test_app_browser import ARGS, CHROMIUM, ROOT, SHOTS, free_port
 
 from engine.auth.crypto import generate_key
 from engine.demo import connect_sandbox_account
@@ -92,61 +87,11 @@ def ask_me(
     job = submit(runtime, "migrate", params, user_id=user, start=False)
     run_job(runtime, job)
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSFADE_")}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        CROSSFADE_ENV="test",
-        CROSSFADE_DATA_DIR=str(data),
-        CROSSFADE_SANDBOX_URL=server.url,
-        CROSSFADE_TOKEN_KEYS=keys,
-    )
-    log = (tmp_path / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            APP,
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    env = app_env(data, CROSSFADE_SANDBOX_URL=server.url, CROSSFADE_TOKEN_KEYS=keys)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.2)
-        yield url, runtime, sandbox, job, [t.id_for("spotify") for t in tracks]
+        with streamlit_app(tmp_path, env) as url:
+            yield url, runtime, sandbox, job, [t.id_for("spotify") for t in tracks]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         runtime.close()
         server.stop()
 
