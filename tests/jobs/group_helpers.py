@@ -5,13 +5,19 @@ from the edits alone (catalogue keys, never the job's reads)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from jobs_helpers import ensure_user, make_runtime
 
 from engine.demo import connect_sandbox_account
 from engine.jobs.group_merge import merge
 from engine.runtime import Runtime
 from engine.sandbox import Sandbox, SandboxConfig
+from engine.sandbox.server import SandboxServer
 from engine.store.db import session_scope
 from engine.store.sync_groups import create_group
 
@@ -127,3 +133,36 @@ def expected_order(scene: Scene, before: dict[str, list[str]]) -> list[str]:
 
 def write_requests(sandbox: Sandbox) -> int:
     return sum(1 for r in sandbox.log.records if r.method != "GET" and "/token" not in r.path)
+
+
+@contextmanager
+def served_sandbox(
+    db_url: str, tmp_path: Path, size: int
+) -> Iterator[tuple[Sandbox, Runtime, int]]:
+    """A ``size``-track sandbox served on loopback and a runtime pointed at it,
+    with the local user: (sandbox, runtime, user id). Closes both."""
+    sandbox = make_sandbox(size)
+    with SandboxServer(sandbox, port=0) as server:
+        runtime = make_runtime(db_url, tmp_path, sandbox_url=server.url)
+        try:
+            yield sandbox, runtime, ensure_user(runtime)
+        finally:
+            runtime.close()
+
+
+def file_and_playlist_group(
+    runtime: Runtime, user_id: int, path: Path, account: int, playlist: str
+) -> int:
+    """A group named "mix" of the file at ``path`` and one playlist of ``account``."""
+    with session_scope(runtime.engine) as session:
+        return int(
+            create_group(
+                session,
+                user_id,
+                "mix",
+                [
+                    {"kind": "file", "path": str(path)},
+                    {"kind": "playlist", "account_id": account, "playlist_id": playlist},
+                ],
+            ).id
+        )

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from group_helpers import make_sandbox
-from jobs_helpers import ensure_user, make_runtime
+from group_helpers import served_sandbox
 
 from engine.demo import connect_sandbox_account
 from engine.jobs import job_row, run_job, submit
-from engine.sandbox.server import SandboxServer
 
 
 def test_liked_into_liked_library_and_playlist_fallback(sqlite_url: str, tmp_path: Path) -> None:
-    sandbox = make_sandbox(40)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 40) as (sandbox, runtime, user):
         accounts = {
             p: connect_sandbox_account(runtime, sandbox, user, p)
             for p in ("spotify", "tidal", "deezer")
@@ -120,7 +115,6 @@ def test_liked_into_liked_library_and_playlist_fallback(sqlite_url: str, tmp_pat
         again = job("deezer", dry_run=False, key="z2")
         assert again["liked"]["to_add"] == 0
         assert len(sandbox.playlist_track_ids("deezer", playlist)) == 12
-        runtime.close()
 
 
 def test_albums_without_a_barcode_match_by_title_artist_and_track_count(
@@ -129,10 +123,7 @@ def test_albums_without_a_barcode_match_by_title_artist_and_track_count(
     from engine.jobs.library import _find_album
     from engine.providers.base import AlbumInfo
 
-    sandbox = make_sandbox(40)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 40) as (sandbox, runtime, user):
         account = connect_sandbox_account(runtime, sandbox, user, "spotify")
         track = sandbox.catalog.by_isrc("spotify", "QZTST2600012")[0]
         album = sandbox.catalog.album("spotify", track.album_ids["spotify"])
@@ -147,4 +138,3 @@ def test_albums_without_a_barcode_match_by_title_artist_and_track_count(
             assert found is not None and found.id == album.id and rule == "title+artist+track count"
             wrong = AlbumInfo(id="y", title=album.title, artists=album.artists, track_count=99)
             assert _find_album(spotify, wrong) == (None, "not found")
-        runtime.close()

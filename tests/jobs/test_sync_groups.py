@@ -17,7 +17,9 @@ from group_helpers import (
     build_scene,
     edit_members,
     expected_order,
+    file_and_playlist_group,
     make_sandbox,
+    served_sandbox,
     write_requests,
 )
 from jobs_helpers import ensure_user, make_runtime
@@ -96,10 +98,7 @@ def test_three_members_agree_with_the_merge_and_a_quiet_run_writes_nothing(
 def test_removal_guard_stops_every_write_and_leaves_a_review(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    sandbox = make_sandbox(60)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 60) as (sandbox, runtime, user):
         scene = build_scene(runtime, sandbox, user, 40)
         first_sync(runtime, user, scene)
         with sandbox.state.lock:  # a broken pull: TIDAL comes back empty
@@ -118,7 +117,6 @@ def test_removal_guard_stops_every_write_and_leaves_a_review(
         confirmed = run_group(runtime, user, scene.group_id, apply=True, confirm=True)
         assert confirmed["applied"]
         assert scene.keys_of("spotify") == [] and scene.keys_of("deezer") == []
-        runtime.close()
 
 
 def test_liked_libraries_mirror_through_the_library_endpoints(
@@ -128,10 +126,7 @@ def test_liked_libraries_mirror_through_the_library_endpoints(
     from engine.errors import UsageError
     from engine.store.sync_groups import create_group
 
-    sandbox = make_sandbox(30)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 30) as (sandbox, runtime, user):
         accounts = {
             p: connect_sandbox_account(runtime, sandbox, user, p)
             for p in ("spotify", "tidal", "deezer")
@@ -186,7 +181,6 @@ def test_liked_libraries_mirror_through_the_library_endpoints(
             lib.liked = [e for e in lib.liked if e[0] != sid("tidal", isrcs[0])]
         run_group(runtime, user, group, apply=True)
         assert liked("spotify") == liked("tidal") == set(isrcs[1:12])
-        runtime.close()
 
 
 def test_a_review_level_match_waits_for_a_person_then_lands(
@@ -197,12 +191,8 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
     from engine import formats
     from engine.demo import connect_sandbox_account
     from engine.store import repo
-    from engine.store.sync_groups import create_group
 
-    sandbox = make_sandbox(30)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 30) as (sandbox, runtime, user):
         account = connect_sandbox_account(runtime, sandbox, user, "spotify")
         playlist = sandbox.seed_playlist("spotify", "demo-user", "mix", [])
         path = tmp_path / "mix.csv"
@@ -212,18 +202,8 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
             out.writerow(["Song 00013", "Artist 13", "Album 0001", "QZTST2600013"])  # sure
             out.writerow(["Song 0001", "Artist 99", "Whatever", ""])  # a person decides
         candidate = sandbox.catalog.by_isrc("spotify", "QZTST2600001")[0].id_for("spotify")
+        group = file_and_playlist_group(runtime, user, path, account, playlist)
         with session_scope(runtime.engine) as session:
-            group = int(
-                create_group(
-                    session,
-                    user,
-                    "mix",
-                    [
-                        {"kind": "file", "path": str(path)},
-                        {"kind": "playlist", "account_id": account, "playlist_id": playlist},
-                    ],
-                ).id
-            )
             # the matcher's verdict on the unsure row, as a review-level match leaves it
             # (the tier itself is the matcher's business: tests/matching)
             unsure = repo.upsert_tracks(session, formats.read(path))[1]
@@ -252,7 +232,6 @@ def test_a_review_level_match_waits_for_a_person_then_lands(
         with session_scope(runtime.engine) as session:
             assert [i for i in open_items(session, user, group) if i["kind"] == "match"] == []
         assert item["detail"]["track_id"] == unsure
-        runtime.close()
 
 
 def test_a_track_the_provider_refuses_is_reported_and_the_rest_lands(
@@ -262,12 +241,8 @@ def test_a_track_the_provider_refuses_is_reported_and_the_rest_lands(
 
     from engine.demo import connect_sandbox_account
     from engine.store import repo
-    from engine.store.sync_groups import create_group
 
-    sandbox = make_sandbox(30)
-    with SandboxServer(sandbox, port=0) as server:
-        runtime = make_runtime(sqlite_url, tmp_path, sandbox_url=server.url)
-        user = ensure_user(runtime)
+    with served_sandbox(sqlite_url, tmp_path, 30) as (sandbox, runtime, user):
         account = connect_sandbox_account(runtime, sandbox, user, "spotify")
         playlist = sandbox.seed_playlist("spotify", "demo-user", "mix", [])
         path = tmp_path / "mix.csv"
@@ -276,18 +251,7 @@ def test_a_track_the_provider_refuses_is_reported_and_the_rest_lands(
             out.writerow(["title", "artist", "album", "isrc"])
             for n in (3, 4, 5):
                 out.writerow([f"Song {n:05d}", f"Artist {n:02d}", "A", f"QZTST26{n:05d}"])
-        with session_scope(runtime.engine) as session:
-            group = int(
-                create_group(
-                    session,
-                    user,
-                    "mix",
-                    [
-                        {"kind": "file", "path": str(path)},
-                        {"kind": "playlist", "account_id": account, "playlist_id": playlist},
-                    ],
-                ).id
-            )
+        group = file_and_playlist_group(runtime, user, path, account, playlist)
         run_group(runtime, user, group)  # the dry run stores the file's tracks
         with session_scope(runtime.engine) as session:
             [four] = repo.tracks_by_isrc(session, "QZTST2600004")
@@ -308,4 +272,3 @@ def test_a_track_the_provider_refuses_is_reported_and_the_rest_lands(
         quiet = run_group(runtime, user, group, apply=True)  # not read as a removal
         assert len(sandbox.playlist_track_ids("spotify", playlist)) == 2
         assert [len(m["remove"]) for m in quiet["members"]] == [0, 0]
-        runtime.close()
