@@ -23,15 +23,6 @@ install()
 register_test_kinds()
 
 
-@pytest.fixture
-def cli_env(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("CROSSFADE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    return sqlite_url
-
-
 def test_cli_migrate_diff_gc_jobs(
     cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,15 +38,6 @@ def titles(path: Path) -> list[str]:
 SONGS = [(f"Song {n}", f"QZFIL2600{n:03d}") for n in range(8)]
 
 
-@pytest.fixture
-def cli_env(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("CROSSFADE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    return sqlite_url
-
-
 def test_file_group_from_the_cli(
     cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
