@@ -1,5 +1,6 @@
 """Fixtures of the app tests: an isolated data dir per test, the Streamlit
-resource cache cleared (and its Runtimes closed) after each test."""
+resource cache cleared (and its Runtimes closed) after each test; the provider
+sandbox served for the app."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from engine.auth.crypto import generate_key
 from engine.runtime import Runtime
+from engine.samples import CATALOG, sample_path
+from engine.sandbox import Sandbox
+from engine.sandbox.server import SandboxServer
 from engine.settings import Settings
 
 
@@ -31,6 +36,17 @@ def app_runtime(app_env: Settings) -> Iterator[Runtime]:
     runtime = Runtime(app_env)
     yield runtime
     runtime.close()
+
+
+@pytest.fixture
+def sandbox(app_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """The sample catalogue's sandbox served on loopback, the app pointed at it."""
+    box = Sandbox.from_catalog(sample_path(CATALOG))
+    server = SandboxServer(box).start()
+    monkeypatch.setenv("CROSSFADE_SANDBOX_URL", server.url)
+    monkeypatch.setenv("CROSSFADE_TOKEN_KEYS", generate_key("app1"))
+    yield box
+    server.stop()
 
 
 @pytest.fixture

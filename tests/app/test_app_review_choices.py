@@ -5,8 +5,6 @@ checked on the provider, and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from app_world import choice_radio, found_radio, keyed, seed_reviews
 from sqlalchemy import select
@@ -15,13 +13,9 @@ from test_app_connect_transfer import connect, no_errors, page
 from test_app_review import curator_rows, open_page, uid_of
 
 from engine.app_support import review
-from engine.auth.crypto import generate_key
 from engine.errors import UsageError
 from engine.runtime import Runtime
-from engine.samples import CATALOG, sample_path
 from engine.sandbox import Sandbox
-from engine.sandbox.server import SandboxServer
-from engine.settings import Settings
 from engine.store.models import MatchDecision
 
 
@@ -94,16 +88,6 @@ def test_decide_refuses_what_was_not_shown(app_runtime: Runtime) -> None:
     assert curator_rows(app_runtime) == []
     with app_runtime.engine.connect() as conn:
         assert conn.execute(select(MatchDecision.status)).scalars().all() == ["pending"]
-
-
-@pytest.fixture
-def sandbox(app_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    box = Sandbox.from_catalog(sample_path(CATALOG))
-    server = SandboxServer(box).start()
-    monkeypatch.setenv("CROSSFADE_SANDBOX_URL", server.url)
-    monkeypatch.setenv("CROSSFADE_TOKEN_KEYS", generate_key("app1"))
-    yield box
-    server.stop()
 
 
 def paste(at: AppTest, text: str) -> None:

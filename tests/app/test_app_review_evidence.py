@@ -5,35 +5,21 @@ holds bare candidate ids is still completed from the provider."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from app_world import choice_radio
 from sqlalchemy import select
 from test_app_connect_transfer import connect, no_errors, page
 
 from engine import jobs
-from engine.auth.crypto import generate_key
 from engine.frame import tracks_frame
 from engine.runtime import Runtime
-from engine.samples import CATALOG, sample_path
+from engine.samples import sample_path
 from engine.sandbox import Sandbox
-from engine.sandbox.server import SandboxServer
-from engine.settings import Settings, load_settings
+from engine.settings import load_settings
 from engine.store import preferences, repo
 from engine.store.db import session_scope
 from engine.store.models import MatchDecision, ProviderAccount
-
-
-@pytest.fixture
-def sandbox(app_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    box = Sandbox.from_catalog(sample_path(CATALOG))
-    server = SandboxServer(box).start()
-    monkeypatch.setenv("CROSSFADE_SANDBOX_URL", server.url)
-    monkeypatch.setenv("CROSSFADE_TOKEN_KEYS", generate_key("app1"))
-    yield box
-    server.stop()
 
 
 def catalogue_reads(sandbox: Sandbox) -> int:
