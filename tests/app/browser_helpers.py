@@ -36,7 +36,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_env(data: Path, *drop: str, **extra: str) -> dict[str, str]:
+def streamlit_env(data: Path, *drop: str, **extra: str) -> dict[str, str]:
     """This process's environment without any Crossfade setting, the shared
     database or Redis (nor the ``drop`` names), pointed at the test store
     ``data`` plus ``extra`` variables."""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from app_world import APP
-from browser_helpers import ARGS, CHROMIUM, PAGES, ROOT, app_env, free_port
+from browser_helpers import ARGS, CHROMIUM, PAGES, ROOT, free_port, streamlit_env
 
 from engine.runtime import Runtime
 from engine.settings import Settings
@@ -66,7 +66,7 @@ def servers(tmp_path: Path, service_missing: Callable[..., None]) -> Iterator[di
     with session_scope(runtime.engine) as session:
         seed(session)
     runtime.close()
-    env = app_env(data, "STREAMLIT_BROWSER_GATHER_USAGE_STATS")
+    env = streamlit_env(data, "STREAMLIT_BROWSER_GATHER_USAGE_STATS")
     api_port, app_port = free_port(), free_port()
     api_url, app_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{app_port}"
     api = _serve(

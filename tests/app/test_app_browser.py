@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from app_world import seed_reviews
-from browser_helpers import ARGS, CHROMIUM, PAGES, SHOTS, app_env, streamlit_app
+from browser_helpers import ARGS, CHROMIUM, PAGES, SHOTS, streamlit_app, streamlit_env
 from sqlalchemy import select
 
 from engine.runtime import Runtime
@@ -35,7 +35,7 @@ def served_app(
     with session_scope(runtime.engine) as session:
         seed(session)  # playlists and charts for the screenshots
     try:
-        with streamlit_app(tmp_path, app_env(data)) as url:
+        with streamlit_app(tmp_path, streamlit_env(data)) as url:
             yield url, runtime
     finally:
         runtime.close()

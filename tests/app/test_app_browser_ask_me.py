@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import ARGS, CHROMIUM, SHOTS, app_env, streamlit_app
+from browser_helpers import ARGS, CHROMIUM, SHOTS, streamlit_app, streamlit_env
 from sqlalchemy import select
 
 from engine.auth.crypto import generate_key
@@ -87,7 +87,7 @@ def ask_me(
     job = submit(runtime, "migrate", params, user_id=user, start=False)
     run_job(runtime, job)
 
-    env = app_env(data, CROSSFADE_SANDBOX_URL=server.url, CROSSFADE_TOKEN_KEYS=keys)
+    env = streamlit_env(data, CROSSFADE_SANDBOX_URL=server.url, CROSSFADE_TOKEN_KEYS=keys)
     try:
         with streamlit_app(tmp_path, env) as url:
             yield url, runtime, sandbox, job, [t.id_for("spotify") for t in tracks]
