@@ -276,6 +276,13 @@ def _chosen_name(decision: MatchDecision) -> str:
     return chosen
 
 
+def _require_confident_args(runtime: Runtime, min_score: float) -> None:
+    """The checks shared by :func:`accept_confident` and :func:`preview_confident`."""
+    _require(runtime)
+    if not 0 < min_score <= 1:
+        raise UsageError(f"min_score must be in (0, 1], not {min_score}")
+
+
 def accept_confident(
     runtime: Runtime,
     user_id: int,
@@ -289,9 +296,7 @@ def accept_confident(
     """Bulk action for the easy cases: accept the best candidate of each pending
     review whose best score is at least ``min_score`` and leads the runner-up by
     ``min_margin``. Works page by page; returns how many were accepted."""
-    _require(runtime)
-    if not 0 < min_score <= 1:
-        raise UsageError(f"min_score must be in (0, 1], not {min_score}")
+    _require_confident_args(runtime, min_score)
     accepted, offset = 0, 0
     while accepted < max_items:
         page = review_page(
@@ -325,9 +330,7 @@ def preview_confident(
 ) -> list[ReviewItem]:
     """What :func:`accept_confident` would accept now (nothing is written), so
     the page can show it and ask once."""
-    _require(runtime)
-    if not 0 < min_score <= 1:
-        raise UsageError(f"min_score must be in (0, 1], not {min_score}")
+    _require_confident_args(runtime, min_score)
     found: list[ReviewItem] = []
     offset = 0
     while len(found) < max_items:
