@@ -129,6 +129,18 @@ def field_value(text: str) -> str:
     return '"' + " ".join(text.replace('"', " ").split()) + '"'
 
 
+def album_filter_query(*, artist: str, album: str) -> str:
+    """The ``album`` rung as field filters, artist first when known.
+
+    >>> album_filter_query(artist="The Beatles", album="Abbey Road")
+    'artist:"The Beatles" album:"Abbey Road"'
+    """
+    parts = [f"album:{field_value(album)}"]
+    if artist:
+        parts.insert(0, f"artist:{field_value(artist)}")
+    return " ".join(parts)
+
+
 @runtime_checkable
 class Provider(Protocol):
     """A streaming provider's catalogue and the current user's library."""

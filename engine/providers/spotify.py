@@ -31,6 +31,7 @@ from engine.providers.base import (
     PlaylistInfo,
     ProviderDefaults,
     UserInfo,
+    album_filter_query,
     field_value,
     free_text_query,
 )
@@ -340,10 +341,7 @@ class Spotify(ProviderDefaults):
                 parts.append(f"artist:{field_value(artist)}")
             return " ".join(parts)
         if rung == "album" and album:
-            parts = [f"album:{field_value(album)}"]
-            if artist:
-                parts.insert(0, f"artist:{field_value(artist)}")
-            return " ".join(parts)
+            return album_filter_query(artist=artist, album=album)
         return free_text_query(rung, title=title, artist=artist, album=album)
 
     def get_track(self, track_id: str) -> pl.DataFrame:
