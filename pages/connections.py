@@ -90,6 +90,28 @@ def _save_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
     if rt.settings.oidc_enabled:  # multi-user: the installation's, set by the operator
         st.session_state["cf_conn_notice"] = UsageError(OPERATOR_SETS_APPS)
         return
+    _store_app(
+        rt,
+        user,
+        provider,
+        client_id=str(st.session_state.get(prefix + "client_id") or ""),
+        client_secret=str(st.session_state.get(prefix + "secret") or "") or None,
+        redirect_uri=str(st.session_state.get(prefix + "redirect") or "") or None,
+        saved=f"{provider} app credentials saved.",
+    )
+
+
+def _store_app(
+    rt: Runtime,
+    user: CurrentUser,
+    provider: str,
+    *,
+    client_id: str,
+    client_secret: str | None,
+    redirect_uri: str | None,
+    saved: str,
+) -> None:
+    """Save this provider's app credentials; the outcome becomes the page's notice."""
     try:
         ring = load_key_ring(rt.settings)
         with session_scope(rt.engine) as session:
@@ -98,36 +120,29 @@ def _save_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
                 ring,
                 user_id=user.id,
                 provider=provider,
-                client_id=str(st.session_state.get(prefix + "client_id") or ""),
-                client_secret=str(st.session_state.get(prefix + "secret") or "") or None,
-                redirect_uri=str(st.session_state.get(prefix + "redirect") or "") or None,
+                client_id=client_id,
+                client_secret=client_secret,
+                redirect_uri=redirect_uri,
             )
     except CrossfadeError as exc:
         st.session_state["cf_conn_notice"] = exc
     else:
-        st.session_state["cf_conn_notice"] = f"{provider} app credentials saved."
+        st.session_state["cf_conn_notice"] = saved
 
 
 def _use_sandbox_app(rt: Runtime, user: CurrentUser, provider: str) -> None:
     """Save the sandbox's registered test app as this provider's app."""
     from engine.sandbox.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-    try:
-        ring = load_key_ring(rt.settings)
-        with session_scope(rt.engine) as session:
-            save_app_credentials(
-                session,
-                ring,
-                user_id=user.id,
-                provider=provider,
-                client_id=DEFAULT_CLIENT_ID,
-                client_secret=DEFAULT_CLIENT_SECRET,
-                redirect_uri=None,
-            )
-    except CrossfadeError as exc:
-        st.session_state["cf_conn_notice"] = exc
-    else:
-        st.session_state["cf_conn_notice"] = f"{provider}: the sandbox's test app is saved."
+    _store_app(
+        rt,
+        user,
+        provider,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        redirect_uri=None,
+        saved=f"{provider}: the sandbox's test app is saved.",
+    )
 
 
 def _sandbox_client_id() -> str:
