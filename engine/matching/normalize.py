@@ -28,7 +28,6 @@ from engine.matching.vocabulary import (
 )
 
 _ALL_TAGS = "|".join([*STRONG_TAG_PATTERNS.values(), *SOFT_TAG_PATTERNS.values(), NEUTRAL_WORDS])
-_SUFFIX_TAGS = "|".join([*STRONG_TAG_PATTERNS.values(), *SOFT_TAG_PATTERNS.values(), SUFFIX_WORDS])
 _OPEN = r"[\(\[\{]"
 _CLOSE = r"[\)\]\}]"
 _INNER = r"[^\(\)\[\]\{\}]*"
@@ -38,8 +37,26 @@ _ANY_BRACKET = rf"{_OPEN}{_INNER}{_CLOSE}"
 # "Title - Remastered 2011", "Title - Live at Wembley": a dash suffix made of version words.
 # It must open with the version words (after an optional year), so that
 # "Artist - Let's Go Dirty" stays a title and "Song - 2011 Remaster" does not.
+# "Live" opens a version suffix only when it stands alone or names a venue, a date or a
+# kind of recording: "Song - Live at Wembley", "Song - Live 2004", "Song - Live Version",
+# but "Kenny Chesney - Live a Little" is a title (Rust's regex has no look-ahead, hence
+# the explicit continuations).
+_LIVE_SUFFIX = (
+    r"\blive(?:\s+(?:at|from|in|on|version|recording|session|edit|mix|acoustic|unplugged|"
+    r"(?:19|20)\d\d)\b[^-\u2013\u2014]*|\s*[\(\[][^-\u2013\u2014]*)?"
+)
+_SUFFIX_TAGS_NOT_LIVE = "|".join(
+    [
+        *(pattern for name, pattern in STRONG_TAG_PATTERNS.items() if name != "live"),
+        # the other live words ("en vivo", "unplugged"...) open a suffix as they are
+        STRONG_TAG_PATTERNS["live"].replace("live|", "", 1),
+        *SOFT_TAG_PATTERNS.values(),
+        SUFFIX_WORDS,
+    ]
+)
 _VERSION_SUFFIX = (
-    rf"(?:\s[-\u2013\u2014]|:)\s+((?:(?:19|20)\d\d\s+)?(?:{_SUFFIX_TAGS})[^-\u2013\u2014]*)$"
+    r"(?:\s[-\u2013\u2014]|:)\s+((?:(?:19|20)\d\d\s+)?"
+    rf"(?:(?:{_SUFFIX_TAGS_NOT_LIVE})[^-\u2013\u2014]*|{_LIVE_SUFFIX}))$"
 )
 _FEAT_BRACKET = rf"{_OPEN}\s*{FEAT}({_INNER}){_CLOSE}"
 _FEAT_BARE = r"\s(?:feat\.?|ft\.?|featuring)\s+([^\(\)\[\]\{\}]*)"

@@ -197,3 +197,25 @@ def test_title_numbers() -> None:
     assert title_numbers("crack in the pearl pt ii") == ["pt ii"]
     assert title_numbers("22") == ["22"]
     assert title_numbers("take ii there") == []
+
+
+@pytest.mark.parametrize(
+    ("title", "n_title", "n_tags"),
+    [
+        # "Live" followed by ordinary title words is part of the title, not a version.
+        ("Kenny Chesney - Live a Little (Lyrics)", "kenny chesney live a little", ""),
+        ("Song - Live Forever", "song live forever", ""),
+        ("Song - Live and Let Die", "song live and let die", ""),
+        # A live suffix: alone, with a venue, a year, a kind of recording or a bracket.
+        ("Song - Live", "song", "live"),
+        ("Song - Live at Wembley 1986", "song", "live"),
+        ("Song - Live 2004", "song", "live"),
+        ("Song - Live Version", "song", "live"),
+        ("Song - Live (Bonus Track)", "song", "live"),
+        ("Song - En Vivo", "song", "live"),
+        ("Song - 2011 Remaster", "song", "remaster"),
+    ],
+)
+def test_live_opens_a_dash_suffix_only_as_a_version(title: str, n_title: str, n_tags: str) -> None:
+    frame = normalize_frame(tracks_frame([{"title": title, "artists": ["Someone Else"]}]))
+    assert frame.select("n_title", "n_tags").row(0) == (n_title, n_tags)
